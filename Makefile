@@ -1,0 +1,52 @@
+# The README's commands. `make run` brings the whole system up on the embedded default (no servers);
+# `make test` runs every test: unit and architecture on the embedded default, then integration on
+# the machine's PostgreSQL and Redis with real Celery worker processes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+# Integration tests: one PostgreSQL database per alias, and the machine's Redis under a key prefix
+# of their own, so they never see or flush anybody else's queues.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432
+REDIS_URL ?= redis://127.0.0.1:6379/0
+INTEGRATION_ENV := \
+	DATABASE_URL=$(POSTGRES_URL)/sysops_default \
+	CUSTOMER_DATABASE_URL=$(POSTGRES_URL)/sysops_customer \
+	BILLING_DATABASE_URL=$(POSTGRES_URL)/sysops_billing \
+	TICKETING_DATABASE_URL=$(POSTGRES_URL)/sysops_ticketing \
+	ANALYTICS_DATABASE_URL=$(POSTGRES_URL)/sysops_analytics \
+	NOTIFICATIONS_DATABASE_URL=$(POSTGRES_URL)/sysops_notifications \
+	CELERY_BROKER_URL=$(REDIS_URL)
+
+.PHONY: install run test test-unit test-integration lint clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --editable ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(INSTALLED)
+
+run: install
+	$(BIN)/python manage.py migrate_all_databases
+	$(BIN)/python manage.py seed_demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+test: test-unit test-integration
+
+test-unit: lint
+	$(BIN)/python -m pytest -m "not integration"
+
+test-integration: install
+	$(INTEGRATION_ENV) $(BIN)/python -m pytest -m integration
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf var

@@ -1,0 +1,1 @@
+"""Analytics: surveys, ticket and financial facts, reports for managers."""

@@ -1,0 +1,5 @@
+"""The analytics quantum's end of the message bus."""
+
+from messaging.endpoint import Endpoint
+
+endpoint = Endpoint(app_label="analytics", handlers={})

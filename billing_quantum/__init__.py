@@ -1,0 +1,1 @@
+"""Billing: accounts, cards, payments and invoices."""

@@ -1,0 +1,1 @@
+"""The customer quantum: the portal customers use, fast and available whatever the rest is doing."""

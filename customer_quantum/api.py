@@ -1,0 +1,57 @@
+"""The customer API: validate input, call a service or selector, serialize the result."""
+
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+
+from customer_quantum.models import Customer, Ticket
+from customer_quantum.selectors import customer_of_user, tickets_of
+from customer_quantum.services import ticket_submit
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "title",
+            "description",
+            "device_category",
+            "priority",
+            "status",
+            "submitted_at",
+            "status_changed_at",
+        ]
+        read_only_fields = ["id", "status", "submitted_at", "status_changed_at"]
+
+
+class CustomerAPIView(generics.GenericAPIView):
+    """A view for the signed-in customer only; every query is scoped to that customer."""
+
+    customer: Customer
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        customer = customer_of_user(request.user.id)
+        if customer is None:
+            raise PermissionDenied("This account has no customer profile.")
+        self.customer = customer
+
+
+class CustomerTicketView(CustomerAPIView):
+    serializer_class = TicketSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no customer
+            return Ticket.objects.none()
+        return tickets_of(self.customer)
+
+
+class TicketListCreate(CustomerTicketView, generics.ListCreateAPIView):
+    """The customer's tickets, newest first; POST submits a new one and returns at once."""
+
+    def perform_create(self, serializer: TicketSerializer) -> None:
+        serializer.instance = ticket_submit(customer=self.customer, **serializer.validated_data)
+
+
+class TicketDetail(CustomerTicketView, generics.RetrieveAPIView):
+    """One of the customer's tickets; another customer's ticket is a 404, as if it did not exist."""

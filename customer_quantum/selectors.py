@@ -1,0 +1,15 @@
+"""The customer quantum's read queries."""
+
+from django.db.models import QuerySet
+
+from customer_quantum.models import Customer, Ticket
+
+
+def customer_of_user(user_id: int | None) -> Customer | None:
+    if user_id is None:
+        return None
+    return Customer.objects.filter(user_id=user_id).first()
+
+
+def tickets_of(customer: Customer) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(customer=customer)

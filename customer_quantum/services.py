@@ -1,0 +1,44 @@
+"""The customer quantum's write use cases."""
+
+from django.db import transaction
+
+from customer_quantum.apps import DATABASE
+from customer_quantum.endpoint import endpoint
+from customer_quantum.models import Customer, Ticket
+from message_contracts.tickets import TicketCreated
+
+
+def customer_create(*, user_id: int, name: str, email: str) -> Customer:
+    customer = Customer(user_id=user_id, name=name, email=email)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+def ticket_submit(
+    *, customer: Customer, title: str, description: str, device_category: str, priority: str
+) -> Ticket:
+    """Stores the ticket and tells ticketing in one transaction; the customer never waits for it."""
+    ticket = Ticket(
+        customer=customer,
+        title=title,
+        description=description,
+        device_category=device_category,
+        priority=priority,
+    )
+    ticket.full_clean()
+    with transaction.atomic(using=DATABASE):
+        ticket.save()
+        endpoint.publish(
+            TicketCreated(
+                ticket_id=ticket.id,
+                customer_id=customer.id,
+                customer_name=customer.name,
+                title=ticket.title,
+                description=ticket.description,
+                device_category=ticket.device_category,
+                priority=ticket.priority,
+                submitted_at=ticket.submitted_at,
+            )
+        )
+    return ticket

@@ -1,0 +1,1 @@
+"""The facts quanta tell each other. Shared by sender and receiver; neither imports the other."""

@@ -1,0 +1,305 @@
+"""A quantum's end of the message bus.
+
+Sending: `publish` stores the message in the sender's outbox inside the caller's transaction; once
+that commits the message is handed to the broker (the fast path), and a periodic sweep hands over
+whatever the fast path could not (broker down, process killed). The outbox row is the record of
+truth, never the queue.
+
+Receiving: each delivery is counted in the inbox in a transaction of its own, then the handler runs
+in a second transaction that also marks the message applied, so a duplicate changes nothing and a
+message that keeps killing its worker still runs out of deliveries and is buried in dead letters.
+"""
+
+import contextvars
+import enum
+import logging
+import random
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from celery import current_app
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from messaging.contract import ContractViolation, Envelope, Message
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any], None]
+
+SWEEP_BATCH = 100
+
+_correlation_id: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+
+class Outcome(enum.StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead-lettered"
+
+
+class RetryLater(Exception):
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"retry in {delay:.1f}s")
+        self.delay = delay
+
+
+@contextmanager
+def correlation(correlation_id: uuid.UUID) -> Iterator[None]:
+    """Messages published inside this block belong to the same flow as the one being handled."""
+    token = _correlation_id.set(correlation_id)
+    try:
+        yield
+    finally:
+        _correlation_id.reset(token)
+
+
+def retry_delay(deliveries: int) -> float:
+    """Exponential backoff with jitter, capped well under the broker's visibility timeout."""
+    ceiling = min(
+        settings.MESSAGING_RETRY_MAX_SECONDS,
+        settings.MESSAGING_RETRY_BASE_SECONDS * 2 ** (deliveries - 1),
+    )
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+class Endpoint:
+    def __init__(self, *, app_label: str, handlers: Mapping[type[Message], Handler]) -> None:
+        self.app_label = app_label
+        self._handlers = {(contract.TYPE, contract.VERSION): h for contract, h in handlers.items()}
+
+    @cached_property
+    def quantum(self) -> str:
+        """The quantum's name, which is also its database alias and the queue it listens on."""
+        return apps.get_app_config(self.app_label).database
+
+    @cached_property
+    def outbox(self) -> type[models.Model]:
+        return apps.get_model(self.app_label, "OutboxMessage")
+
+    @cached_property
+    def inbox(self) -> type[models.Model]:
+        return apps.get_model(self.app_label, "InboxMessage")
+
+    @cached_property
+    def dead_letters(self) -> type[models.Model]:
+        return apps.get_model(self.app_label, "DeadLetter")
+
+    def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
+        message_id = uuid.uuid4()
+        with transaction.atomic(using=self.quantum):
+            row = self.outbox.objects.using(self.quantum).create(
+                id=message_id,
+                type=message.TYPE,
+                version=message.VERSION,
+                receiver=message.RECEIVER,
+                correlation_id=correlation_id or _correlation_id.get() or message_id,
+                payload=message.model_dump(mode="json"),
+                created_at=timezone.now(),
+            )
+            transaction.on_commit(lambda: self._hand_to_broker(row), using=self.quantum)
+        return message_id
+
+    def sweep(self) -> int:
+        """Hands the broker every message the fast path has not; stops at the first refusal."""
+        grace = timedelta(seconds=settings.MESSAGING_SWEEP_GRACE_SECONDS)
+        handed = 0
+        while True:
+            with transaction.atomic(using=self.quantum):
+                batch = list(
+                    self.outbox.objects.using(self.quantum)
+                    .select_for_update(skip_locked=True)
+                    .filter(sent_at__isnull=True, created_at__lte=timezone.now() - grace)
+                    .order_by("created_at")[:SWEEP_BATCH]
+                )
+                for row in batch:
+                    if not self._hand_to_broker(row):
+                        return handed
+                    handed += 1
+            if len(batch) < SWEEP_BATCH:
+                return handed
+
+    def _hand_to_broker(self, row: models.Model) -> bool:
+        envelope = Envelope(
+            id=row.id,
+            type=row.type,
+            version=row.version,
+            occurred_at=row.created_at,
+            correlation_id=row.correlation_id,
+            sender=self.quantum,
+            payload=row.payload,
+        )
+        unsent = self.outbox.objects.using(self.quantum).filter(pk=row.pk, sent_at__isnull=True)
+        try:
+            current_app.send_task(
+                "messaging.deliver",
+                args=[row.receiver, envelope.model_dump(mode="json")],
+                queue=row.receiver,
+                task_id=str(row.id),
+                retry=False,
+            )
+        except Exception as error:  # whatever the broker says, the sweep sends it later
+            logger.warning(
+                "%s not handed to the broker, the sweep will retry: %s",
+                row.type,
+                _describe(error),
+                extra={"message_id": str(row.id), "correlation_id": str(row.correlation_id)},
+            )
+            unsent.update(send_attempts=F("send_attempts") + 1, last_send_error=_describe(error))
+            return False
+        unsent.update(sent_at=timezone.now(), send_attempts=F("send_attempts") + 1)
+        return True
+
+    def receive(self, raw: Any) -> Outcome:
+        try:
+            envelope = Envelope.parse(raw)
+        except ContractViolation as violation:
+            return self._bury(raw, None, str(violation), deliveries=1)
+        log_context = {
+            "message_id": str(envelope.id),
+            "correlation_id": str(envelope.correlation_id),
+        }
+
+        with transaction.atomic(using=self.quantum):
+            inbox = self._inbox_row(envelope)
+            inbox.deliveries += 1
+            inbox.save(update_fields=["deliveries"])
+        if inbox.applied_at is not None:
+            logger.info("%s already applied, duplicate ignored", envelope.type, extra=log_context)
+            return Outcome.DUPLICATE
+        if inbox.deliveries > settings.MESSAGING_MAX_DELIVERIES:
+            reason = inbox.last_error or "the worker was lost while applying it"
+            return self._bury(
+                raw,
+                envelope,
+                f"gave up after {inbox.deliveries - 1} deliveries: {reason}",
+                inbox.deliveries,
+            )
+
+        try:
+            message, handler = self._open(envelope)
+        except ContractViolation as violation:
+            return self._bury(raw, envelope, str(violation), inbox.deliveries)
+        try:
+            with transaction.atomic(using=self.quantum):
+                outcome = self._apply(envelope, message, handler)
+        except Exception as error:
+            if inbox.deliveries >= settings.MESSAGING_MAX_DELIVERIES:
+                return self._bury(raw, envelope, _describe(error), inbox.deliveries)
+            self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
+                last_error=_describe(error)
+            )
+            delay = retry_delay(inbox.deliveries)
+            logger.warning(
+                "%s failed on delivery %d, retrying in %.1fs: %s",
+                envelope.type,
+                inbox.deliveries,
+                delay,
+                _describe(error),
+                extra=log_context,
+            )
+            raise RetryLater(delay) from error
+        logger.info("%s %s", envelope.type, outcome, extra=log_context)
+        return outcome
+
+    def replay(self, dead_letter: models.Model) -> str | None:
+        """Applies a dead letter again, outside the retry budget; returns why it still fails."""
+        try:
+            envelope = Envelope.parse(dead_letter.envelope)
+            message, handler = self._open(envelope)
+            with transaction.atomic(using=self.quantum):
+                self._apply(envelope, message, handler)
+                dead_letter.delete(using=self.quantum)
+        except Exception as error:
+            self.dead_letters.objects.using(self.quantum).filter(pk=dead_letter.pk).update(
+                error=_describe(error), deliveries=F("deliveries") + 1
+            )
+            return _describe(error)
+        return None
+
+    def _open(self, envelope: Envelope) -> tuple[Message, Handler]:
+        message = envelope.open()
+        handler = self._handlers.get((envelope.type, envelope.version))
+        if handler is None:
+            raise ContractViolation(
+                f"{self.quantum} has no handler for {envelope.type} v{envelope.version}"
+            )
+        return message, handler
+
+    def _inbox_row(self, envelope: Envelope) -> models.Model:
+        row, _ = (
+            self.inbox.objects.using(self.quantum)
+            .select_for_update()
+            .get_or_create(
+                message_id=envelope.id,
+                defaults={
+                    "type": envelope.type,
+                    "sender": envelope.sender,
+                    "correlation_id": envelope.correlation_id,
+                    "first_received_at": timezone.now(),
+                },
+            )
+        )
+        return row
+
+    def _apply(self, envelope: Envelope, message: Message, handler: Handler) -> Outcome:
+        """Runs inside the caller's transaction, so the handler's writes and the mark commit together."""
+        inbox = self._inbox_row(envelope)
+        if inbox.applied_at is not None:
+            return Outcome.DUPLICATE
+        with correlation(envelope.correlation_id):
+            handler(message)
+        inbox.applied_at = timezone.now()
+        inbox.last_error = ""
+        inbox.save(update_fields=["applied_at", "last_error"])
+        return Outcome.APPLIED
+
+    def _bury(self, raw: Any, envelope: Envelope | None, reason: str, deliveries: int) -> Outcome:
+        fields = {
+            "type": envelope.type if envelope else "",
+            "sender": envelope.sender if envelope else "",
+            "envelope": raw,
+            "error": reason[:2000],
+            "deliveries": deliveries,
+            "dead_since": timezone.now(),
+        }
+        letters = self.dead_letters.objects.using(self.quantum)
+        if envelope is None:
+            letters.create(**fields)
+        else:
+            letters.update_or_create(message_id=envelope.id, defaults=fields)
+        logger.error(
+            "%s moved to dead letters: %s",
+            fields["type"] or "unreadable message",
+            reason,
+            extra={"message_id": str(envelope.id) if envelope else ""},
+        )
+        return Outcome.DEAD_LETTERED
+
+
+_endpoints: dict[str, Endpoint] = {}
+
+
+def register(endpoint: Endpoint) -> None:
+    _endpoints[endpoint.quantum] = endpoint
+
+
+def endpoint_for(quantum: str) -> Endpoint:
+    return _endpoints[quantum]
+
+
+def endpoints() -> list[Endpoint]:
+    return list(_endpoints.values())

@@ -1,0 +1,69 @@
+"""The kernel's tables, declared abstract: each quantum makes them concrete in its own database.
+
+A quantum's outbox holds what it sent, its inbox what it applied, its dead letters what it could not.
+They carry no foreign keys, so they never tie one database to another.
+"""
+
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    id = models.UUIDField(primary_key=True)
+    type = models.CharField(max_length=100)
+    version = models.PositiveSmallIntegerField()
+    receiver = models.CharField(max_length=50)
+    correlation_id = models.UUIDField(db_index=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveIntegerField(default=0)
+    last_send_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="%(app_label)s_outbox_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} v{self.version} → {self.receiver} ({self.id})"
+
+
+class InboxMessage(models.Model):
+    message_id = models.UUIDField(primary_key=True)
+    type = models.CharField(max_length=100)
+    sender = models.CharField(max_length=50)
+    correlation_id = models.UUIDField(db_index=True)
+    first_received_at = models.DateTimeField()
+    deliveries = models.PositiveIntegerField(default=0)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-first_received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} from {self.sender} ({self.message_id})"
+
+
+class DeadLetter(models.Model):
+    message_id = models.UUIDField(null=True, blank=True, unique=True)
+    type = models.CharField(max_length=100, blank=True)
+    sender = models.CharField(max_length=50, blank=True)
+    envelope = models.JSONField()
+    error = models.TextField()
+    deliveries = models.PositiveIntegerField()
+    dead_since = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["-dead_since"]
+
+    def __str__(self) -> str:
+        return f"{self.type or 'unreadable message'} ({self.message_id})"

@@ -1,0 +1,1 @@
+"""Notifications: every e-mail and SMS requested, and its delivery attempts."""

@@ -1,0 +1,1 @@
+"""Ticketing: tickets as the experts and the helpdesk work them."""

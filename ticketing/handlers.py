@@ -1,0 +1,8 @@
+"""One function per message ticketing receives; each calls a service."""
+
+from message_contracts.tickets import TicketCreated
+from ticketing.services import ticket_register
+
+
+def ticket_created(message: TicketCreated) -> None:
+    ticket_register(submitted=message)

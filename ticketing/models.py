@@ -1,0 +1,50 @@
+"""Ticketing's tickets. A ticket keeps the id the customer quantum gave it, so both sides name it alike."""
+
+from django.db import models
+
+from message_contracts.tickets import (
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    DeviceCategory,
+    Priority,
+)
+from messaging import models as messaging
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new"
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    customer_id = models.PositiveBigIntegerField(db_index=True)
+    customer_name = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    device_category = models.CharField(
+        max_length=20, choices=[(c.value, c.value.capitalize()) for c in DeviceCategory]
+    )
+    priority = models.CharField(
+        max_length=10, choices=[(p.value, p.value.capitalize()) for p in Priority]
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    submitted_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["status", "priority", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OutboxMessage(messaging.OutboxMessage):
+    pass
+
+
+class InboxMessage(messaging.InboxMessage):
+    pass
+
+
+class DeadLetter(messaging.DeadLetter):
+    pass
