@@ -5,7 +5,7 @@ from django.db import transaction
 from customer_quantum.apps import DATABASE
 from customer_quantum.endpoint import endpoint
 from customer_quantum.models import Customer, Ticket
-from message_contracts.tickets import TicketCreated
+from message_contracts.tickets import Priority, TicketCreated
 
 
 def customer_create(*, user_id: int, name: str, email: str) -> Customer:
@@ -16,7 +16,12 @@ def customer_create(*, user_id: int, name: str, email: str) -> Customer:
 
 
 def ticket_submit(
-    *, customer: Customer, title: str, description: str, device_category: str, priority: str
+    *,
+    customer: Customer,
+    title: str,
+    device_category: str,
+    description: str = "",
+    priority: str = Priority.NORMAL,
 ) -> Ticket:
     """Stores the ticket and tells ticketing in one transaction; the customer never waits for it."""
     ticket = Ticket(

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from customer_quantum.selectors import customer_of_user
 from customer_quantum.services import customer_create
 
-DEMO_PASSWORD = "sysops-demo"
+DEMO_PASSWORD = "sysops-demo"  # noqa: S105 - published demo credentials, printed on start
 ADMIN = "admin"
 CUSTOMERS = [
     ("alice", "Alice Martin", "alice@example.com"),

@@ -1,0 +1,48 @@
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from message_contracts.tickets import TicketCreated
+
+
+@pytest.fixture
+def broker_folder():
+    """The embedded broker's folder, emptied: messages handed to the broker land here as files."""
+    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_out"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def queued(broker_folder):
+    """The bodies of the messages waiting on one queue of the embedded broker."""
+
+    def bodies(queue: str) -> list[str]:
+        return [path.read_text() for path in sorted(broker_folder.glob(f"*.{queue}.msg"))]
+
+    return bodies
+
+
+@pytest.fixture
+def ticket_created():
+    """A valid TicketCreated, as the customer quantum would publish it."""
+
+    def build(**changes) -> TicketCreated:
+        fields = {
+            "ticket_id": uuid.uuid4(),
+            "customer_id": 7,
+            "customer_name": "Alice Martin",
+            "title": "Phone screen cracked",
+            "description": "Dropped it.",
+            "device_category": "phone",
+            "priority": "normal",
+            "submitted_at": timezone.now(),
+        }
+        return TicketCreated(**(fields | changes))
+
+    return build

@@ -1,0 +1,253 @@
+"""The kernel's promises: stored with the change, handed over after commit, applied exactly once,
+retried with backoff, buried after a bounded number of deliveries, replayable."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from customer_quantum.endpoint import endpoint as customer_endpoint
+from customer_quantum.models import OutboxMessage
+from messaging.endpoint import Outcome, RetryLater, correlation, retry_delay
+from ticketing.endpoint import endpoint as ticketing_endpoint
+from ticketing.models import DeadLetter, InboxMessage, Ticket
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+class InjectedFault(Exception):
+    pass
+
+
+def always_fails(message):
+    raise InjectedFault("the expert directory is unreachable")
+
+
+# Sending
+
+
+def test_a_message_is_stored_only_if_the_business_change_commits(ticket_created):
+    with pytest.raises(InjectedFault), transaction.atomic(using="customer"):
+        customer_endpoint.publish(ticket_created())
+        raise InjectedFault
+
+    assert not OutboxMessage.objects.exists()
+
+
+def test_after_commit_the_message_is_handed_to_the_receivers_queue(
+    ticket_created, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(using="customer", execute=True):
+        message_id = customer_endpoint.publish(ticket_created())
+
+    assert OutboxMessage.objects.get(pk=message_id).sent_at is not None
+    [body] = queued("ticketing")
+    assert str(message_id) in body
+
+
+def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
+    ticket_created, broker_folder, queued, django_capture_on_commit_callbacks
+):
+    broker_folder.rmdir()
+    with django_capture_on_commit_callbacks(using="customer", execute=True):
+        message_id = customer_endpoint.publish(ticket_created())
+
+    unsent = OutboxMessage.objects.get(pk=message_id)
+    assert unsent.sent_at is None
+    assert unsent.send_attempts == 1
+    assert "Cannot add file" in unsent.last_send_error
+
+    broker_folder.mkdir()
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    assert customer_endpoint.sweep() == 1
+    assert OutboxMessage.objects.get(pk=message_id).sent_at is not None
+    assert len(queued("ticketing")) == 1
+
+
+def test_the_sweep_leaves_messages_the_fast_path_may_still_be_sending(ticket_created, queued):
+    customer_endpoint.publish(ticket_created())
+
+    assert customer_endpoint.sweep() == 0
+    assert queued("ticketing") == []
+
+
+def test_the_sweep_sends_oldest_first_and_stops_while_the_broker_refuses(
+    ticket_created, broker_folder, queued
+):
+    ids = [customer_endpoint.publish(ticket_created()) for _ in range(3)]
+    for age, message_id in enumerate(reversed(ids), start=1):
+        OutboxMessage.objects.filter(pk=message_id).update(
+            created_at=timezone.now() - timedelta(minutes=age)
+        )
+    broker_folder.rmdir()
+
+    assert customer_endpoint.sweep() == 0
+    assert OutboxMessage.objects.filter(send_attempts=1).count() == 1
+
+    broker_folder.mkdir()
+    assert customer_endpoint.sweep() == 3
+    assert len(queued("ticketing")) == 3
+    # The embedded broker orders files only to the millisecond; the outbox's own record is exact.
+    assert list(OutboxMessage.objects.order_by("sent_at").values_list("id", flat=True)) == ids
+
+
+def test_a_message_published_while_handling_another_continues_its_flow(ticket_created):
+    flow = uuid.uuid4()
+    with correlation(flow):
+        message_id = customer_endpoint.publish(ticket_created())
+
+    assert OutboxMessage.objects.get(pk=message_id).correlation_id == flow
+
+
+# Receiving
+
+
+def test_a_message_is_applied_once_however_often_it_is_delivered(ticket_created, envelope_of):
+    message = ticket_created()
+    envelope = envelope_of(message)
+
+    outcomes = [ticketing_endpoint.receive(envelope) for _ in range(3)]
+
+    assert outcomes == [Outcome.APPLIED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+    assert Ticket.objects.get().id == message.ticket_id
+    inbox = InboxMessage.objects.get()
+    assert (inbox.deliveries, inbox.sender) == (3, "customer")
+    assert inbox.applied_at is not None
+
+
+def test_a_failing_handler_changes_nothing_and_asks_for_a_later_retry(
+    ticket_created, envelope_of, ticketing_with
+):
+    failing = ticketing_with(always_fails)
+
+    with pytest.raises(RetryLater) as first:
+        failing.receive(envelope_of(ticket_created()))
+
+    assert 0.5 <= first.value.delay <= 1
+    assert not Ticket.objects.exists()
+    inbox = InboxMessage.objects.get()
+    assert inbox.applied_at is None
+    assert inbox.last_error == "InjectedFault: the expert directory is unreachable"
+
+
+def test_retries_back_off_exponentially_with_jitter_under_a_ceiling(settings):
+    settings.MESSAGING_RETRY_BASE_SECONDS = 1
+    settings.MESSAGING_RETRY_MAX_SECONDS = 8
+
+    delays = {deliveries: retry_delay(deliveries) for deliveries in (1, 2, 3, 4, 10)}
+
+    assert 0.5 <= delays[1] <= 1
+    assert 1 <= delays[2] <= 2
+    assert 2 <= delays[3] <= 4
+    assert 4 <= delays[4] <= 8
+    assert 4 <= delays[10] <= 8
+
+
+def test_a_message_that_keeps_failing_is_buried_after_its_budget(
+    settings, ticket_created, envelope_of, ticketing_with
+):
+    settings.MESSAGING_MAX_DELIVERIES = 3
+    failing = ticketing_with(always_fails)
+    envelope = envelope_of(ticket_created())
+
+    for _ in range(2):
+        with pytest.raises(RetryLater):
+            failing.receive(envelope)
+    assert failing.receive(envelope) == Outcome.DEAD_LETTERED
+
+    letter = DeadLetter.objects.get()
+    assert str(letter.message_id) == envelope["id"]
+    assert (letter.type, letter.sender, letter.deliveries) == ("TicketCreated", "customer", 3)
+    assert letter.error == "InjectedFault: the expert directory is unreachable"
+    assert letter.envelope == envelope
+    assert not Ticket.objects.exists()
+
+
+def test_a_message_whose_worker_keeps_dying_is_buried_without_running_again(
+    settings, ticket_created, envelope_of
+):
+    settings.MESSAGING_MAX_DELIVERIES = 3
+    envelope = envelope_of(ticket_created())
+    InboxMessage.objects.create(
+        message_id=envelope["id"],
+        type="TicketCreated",
+        sender="customer",
+        correlation_id=envelope["correlation_id"],
+        first_received_at=timezone.now(),
+        deliveries=3,
+    )
+
+    assert ticketing_endpoint.receive(envelope) == Outcome.DEAD_LETTERED
+
+    assert "gave up after 3 deliveries: the worker was lost" in DeadLetter.objects.get().error
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"type": "TicketTeleported"}, "unknown message type 'TicketTeleported' version 1"),
+        ({"payload": {"title": "no ticket id"}}, "TicketCreated v1 payload is invalid: ticket_id"),
+    ],
+)
+def test_a_message_breaking_every_contract_is_buried_at_once(
+    ticket_created, envelope_of, change, reason
+):
+    envelope = envelope_of(ticket_created()) | change
+
+    assert ticketing_endpoint.receive(envelope) == Outcome.DEAD_LETTERED
+
+    letter = DeadLetter.objects.get()
+    assert reason in letter.error
+    assert letter.deliveries == 1
+
+
+def test_an_unreadable_envelope_is_kept_whole_in_dead_letters():
+    assert ticketing_endpoint.receive({"garbage": True}) == Outcome.DEAD_LETTERED
+
+    letter = DeadLetter.objects.get()
+    assert letter.message_id is None
+    assert letter.envelope == {"garbage": True}
+    assert letter.error.startswith("malformed envelope: id: Field required")
+
+
+def test_a_quantum_buries_a_message_it_has_no_handler_for(ticket_created, envelope_of):
+    assert customer_endpoint.receive(envelope_of(ticket_created())) == Outcome.DEAD_LETTERED
+
+    assert "customer has no handler for TicketCreated v1" in (
+        customer_endpoint.dead_letters.objects.get().error
+    )
+
+
+# Replaying
+
+
+def test_a_replayed_dead_letter_is_applied_once_and_leaves_dead_letters(
+    settings, ticket_created, envelope_of, ticketing_with
+):
+    settings.MESSAGING_MAX_DELIVERIES = 1
+    message = ticket_created()
+    ticketing_with(always_fails).receive(envelope_of(message))
+
+    assert ticketing_endpoint.replay(DeadLetter.objects.get()) is None
+
+    assert Ticket.objects.get().id == message.ticket_id
+    assert not DeadLetter.objects.exists()
+    assert InboxMessage.objects.get().applied_at is not None
+
+
+def test_a_replay_that_still_fails_keeps_the_letter_with_the_new_error(
+    settings, ticket_created, envelope_of, ticketing_with
+):
+    settings.MESSAGING_MAX_DELIVERIES = 1
+    failing = ticketing_with(always_fails)
+    failing.receive(envelope_of(ticket_created()))
+
+    assert failing.replay(DeadLetter.objects.get()) == (
+        "InjectedFault: the expert directory is unreachable"
+    )
+
+    assert DeadLetter.objects.get().deliveries == 2
+    assert not Ticket.objects.exists()

@@ -1,0 +1,17 @@
+"""The project's settings, with what a test run must not share with a running system."""
+
+from config.settings import *  # noqa: F403
+from config.settings import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, VAR_DIR
+
+# The embedded broker of a `make run` in the same checkout must not receive the tests' messages.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    TEST_BROKER_FOLDER = str(VAR_DIR / "test-broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "data_folder_in": TEST_BROKER_FOLDER,
+        "data_folder_out": TEST_BROKER_FOLDER,
+        "control_folder": TEST_BROKER_FOLDER,
+    }
+
+# Hashing is not under test; the slow default hasher would dominate the run.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
