@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from message_contracts.support_contracts import CODE_MAX_LENGTH
 from message_contracts.tickets import (
     DESCRIPTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -14,14 +15,114 @@ from message_contracts.tickets import (
 from messaging import models as messaging
 
 
+class NotificationPreference(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+
+
 class Customer(models.Model):
     user_id = models.PositiveBigIntegerField(unique=True)
     name = models.CharField(max_length=200)
-    email = models.EmailField()
+    email = models.EmailField(unique=True)
+    phone = models.CharField(max_length=32, blank=True)
+    address = models.TextField(max_length=500, blank=True)
+    notification_preference = models.CharField(
+        max_length=10, choices=NotificationPreference.choices, default=NotificationPreference.EMAIL
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return self.name
+
+
+class SupportContract(models.Model):
+    """Read-only replica of ticketing's catalog, kept by the sync_support_contracts job.
+
+    A contract that ticketing deactivates or deletes is retired here, never deleted, so the plans
+    that name it keep their history.
+    """
+
+    code = models.CharField(primary_key=True, max_length=CODE_MAX_LENGTH)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    monthly_price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    response_time_hours = models.PositiveIntegerField()
+    device_categories = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    source_updated_at = models.DateTimeField()
+    replicated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["monthly_price", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ReplicaWatermark(models.Model):
+    """How far a replicated table has caught up with its source."""
+
+    table = models.CharField(primary_key=True, max_length=100)
+    watermark = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.table
+
+
+class SupportPlan(models.Model):
+    """The customer's current plan, at the monthly price agreed when it was chosen."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="support_plan"
+    )
+    contract = models.ForeignKey(SupportContract, on_delete=models.PROTECT, related_name="+")
+    monthly_price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    chosen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.contract_id}"
+
+
+class CardStatus(models.TextChoices):
+    PENDING = "pending"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+
+
+class CardSummary(models.Model):
+    """What the customer quantum may know of a card: never the number, never the CVC."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cards")
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    expiry_month = models.PositiveSmallIntegerField()
+    expiry_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=CardStatus.choices, default=CardStatus.PENDING)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    registered_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-registered_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CardStatus.values), name="card_summary_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last4__regex=r"^[0-9]{4}$"), name="card_summary_last4_digits"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expiry_month__gte=1, expiry_month__lte=12),
+                name="card_summary_expiry_month_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
 
 
 class TicketStatus(models.TextChoices):

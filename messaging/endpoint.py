@@ -33,6 +33,7 @@ from messaging.contract import ContractViolation, Envelope, Message
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Any], None]
+BurialHandler = Callable[[Any, str], None]
 
 SWEEP_BATCH = 100
 
@@ -45,6 +46,10 @@ class Outcome(enum.StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead-lettered"
+
+
+class Unprocessable(Exception):
+    """Raised by a handler when no retry can help: the message goes straight to dead letters."""
 
 
 class RetryLater(Exception):
@@ -77,9 +82,20 @@ def _describe(error: BaseException) -> str:
 
 
 class Endpoint:
-    def __init__(self, *, app_label: str, handlers: Mapping[type[Message], Handler]) -> None:
+    def __init__(
+        self,
+        *,
+        app_label: str,
+        handlers: Mapping[type[Message], Handler],
+        on_burial: Mapping[type[Message], BurialHandler] | None = None,
+    ) -> None:
+        """`on_burial` lets the receiver react when a message of that contract is given up on
+        (typically by telling its sender), in the same transaction that stores the dead letter."""
         self.app_label = app_label
         self._handlers = {(contract.TYPE, contract.VERSION): h for contract, h in handlers.items()}
+        self._burial_handlers = {
+            (contract.TYPE, contract.VERSION): h for contract, h in (on_burial or {}).items()
+        }
 
     @cached_property
     def quantum(self) -> str:
@@ -167,7 +183,7 @@ class Endpoint:
         try:
             envelope = Envelope.parse(raw)
         except ContractViolation as violation:
-            return self._bury(raw, None, str(violation), deliveries=1)
+            return self._bury(raw, str(violation), deliveries=1)
         log_context = {
             "message_id": str(envelope.id),
             "correlation_id": str(envelope.correlation_id),
@@ -180,25 +196,28 @@ class Endpoint:
         if inbox.applied_at is not None:
             logger.info("%s already applied, duplicate ignored", envelope.type, extra=log_context)
             return Outcome.DUPLICATE
-        if inbox.deliveries > settings.MESSAGING_MAX_DELIVERIES:
-            reason = inbox.last_error or "the worker was lost while applying it"
-            return self._bury(
-                raw,
-                envelope,
-                f"gave up after {inbox.deliveries - 1} deliveries: {reason}",
-                inbox.deliveries,
-            )
 
         try:
             message, handler = self._open(envelope)
         except ContractViolation as violation:
-            return self._bury(raw, envelope, str(violation), inbox.deliveries)
+            return self._bury(raw, str(violation), inbox.deliveries, envelope)
+        if inbox.deliveries > settings.MESSAGING_MAX_DELIVERIES:
+            reason = inbox.last_error or "the worker was lost while applying it"
+            return self._bury(
+                raw,
+                f"gave up after {inbox.deliveries - 1} deliveries: {reason}",
+                inbox.deliveries,
+                envelope,
+                message,
+            )
         try:
             with transaction.atomic(using=self.quantum):
                 outcome = self._apply(envelope, message, handler)
+        except Unprocessable as error:
+            return self._bury(raw, str(error), inbox.deliveries, envelope, message)
         except Exception as error:
             if inbox.deliveries >= settings.MESSAGING_MAX_DELIVERIES:
-                return self._bury(raw, envelope, _describe(error), inbox.deliveries)
+                return self._bury(raw, _describe(error), inbox.deliveries, envelope, message)
             self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
                 last_error=_describe(error)
             )
@@ -267,7 +286,14 @@ class Endpoint:
         inbox.save(update_fields=["applied_at", "last_error"])
         return Outcome.APPLIED
 
-    def _bury(self, raw: Any, envelope: Envelope | None, reason: str, deliveries: int) -> Outcome:
+    def _bury(
+        self,
+        raw: Any,
+        reason: str,
+        deliveries: int,
+        envelope: Envelope | None = None,
+        message: Message | None = None,
+    ) -> Outcome:
         fields = {
             "type": envelope.type if envelope else "",
             "sender": envelope.sender if envelope else "",
@@ -276,15 +302,26 @@ class Endpoint:
             "deliveries": deliveries,
             "dead_since": timezone.now(),
         }
-        letters = self.dead_letters.objects.using(self.quantum)
-        if envelope is None:
-            letters.create(**fields)
-        else:
-            letters.update_or_create(message_id=envelope.id, defaults=fields)
+        burial_handler = envelope and self._burial_handlers.get((envelope.type, envelope.version))
+        with transaction.atomic(using=self.quantum):
+            if burial_handler and message is not None:
+                try:
+                    with (
+                        transaction.atomic(using=self.quantum),
+                        correlation(envelope.correlation_id),
+                    ):
+                        burial_handler(message, reason)
+                except Exception as error:
+                    fields["error"] = f"{reason}; and on burial: {_describe(error)}"[:2000]
+            letters = self.dead_letters.objects.using(self.quantum)
+            if envelope is None:
+                letters.create(**fields)
+            else:
+                letters.update_or_create(message_id=envelope.id, defaults=fields)
         logger.error(
             "%s moved to dead letters: %s",
             fields["type"] or "unreadable message",
-            reason,
+            fields["error"],
             extra={"message_id": str(envelope.id) if envelope else ""},
         )
         return Outcome.DEAD_LETTERED

@@ -1,7 +1,11 @@
 """Ticketing's tickets. A ticket keeps the id the customer quantum gave it, so both sides name it alike."""
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator, validate_slug
 from django.db import models
 
+from message_contracts.support_contracts import CODE_MAX_LENGTH
 from message_contracts.tickets import (
     DESCRIPTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -9,6 +13,36 @@ from message_contracts.tickets import (
     Priority,
 )
 from messaging import models as messaging
+
+
+class SupportContract(models.Model):
+    """The support-contract catalog; this table is the source of truth the customer quantum replicates."""
+
+    code = models.CharField(
+        primary_key=True, max_length=CODE_MAX_LENGTH, validators=[validate_slug]
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    monthly_price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code.")],
+    )
+    response_time_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    device_categories = models.JSONField(
+        default=list, help_text=f"Any of: {', '.join(DeviceCategory)}."
+    )
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
 
 
 class Ticket(models.Model):

@@ -10,9 +10,18 @@ from django.utils import timezone
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import OutboxMessage
-from messaging.endpoint import Outcome, RetryLater, correlation, retry_delay
+from message_contracts.tickets import TicketCreated
+from messaging.endpoint import (
+    Endpoint,
+    Outcome,
+    RetryLater,
+    Unprocessable,
+    correlation,
+    retry_delay,
+)
 from ticketing.endpoint import endpoint as ticketing_endpoint
 from ticketing.models import DeadLetter, InboxMessage, Ticket
+from ticketing.models import OutboxMessage as TicketingOutbox
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -218,6 +227,68 @@ def test_a_quantum_buries_a_message_it_has_no_handler_for(ticket_created, envelo
 
     assert "customer has no handler for TicketCreated v1" in (
         customer_endpoint.dead_letters.objects.get().error
+    )
+
+
+def test_an_unprocessable_message_is_buried_at_once_without_retries(ticket_created, envelope_of):
+    def cannot_ever_apply(message):
+        raise Unprocessable("sealed data cannot be opened")
+
+    receiver = Endpoint(app_label="ticketing", handlers={TicketCreated: cannot_ever_apply})
+
+    assert receiver.receive(envelope_of(ticket_created())) == Outcome.DEAD_LETTERED
+
+    letter = DeadLetter.objects.get()
+    assert (letter.deliveries, letter.error) == (1, "sealed data cannot be opened")
+
+
+def test_on_burial_the_receiver_can_tell_the_sender_in_the_same_transaction(
+    settings, ticket_created, envelope_of
+):
+    settings.MESSAGING_MAX_DELIVERIES = 1
+    told = []
+
+    def tell_the_customer(message, reason):
+        told.append((message.ticket_id, reason))
+        TicketingOutbox.objects.create(
+            id=uuid.uuid4(),
+            type="TicketRefused",
+            version=1,
+            receiver="customer",
+            correlation_id=uuid.uuid4(),
+            payload={},
+            created_at=timezone.now(),
+        )
+
+    receiver = Endpoint(
+        app_label="ticketing",
+        handlers={TicketCreated: always_fails},
+        on_burial={TicketCreated: tell_the_customer},
+    )
+    message = ticket_created()
+
+    assert receiver.receive(envelope_of(message)) == Outcome.DEAD_LETTERED
+
+    assert told == [(message.ticket_id, "InjectedFault: the expert directory is unreachable")]
+    assert TicketingOutbox.objects.get().type == "TicketRefused"
+    assert DeadLetter.objects.count() == 1
+
+
+def test_a_failing_burial_handler_still_leaves_the_dead_letter(ticket_created, envelope_of):
+    def cannot_ever_apply(message):
+        raise Unprocessable("sealed data cannot be opened")
+
+    receiver = Endpoint(
+        app_label="ticketing",
+        handlers={TicketCreated: cannot_ever_apply},
+        on_burial={TicketCreated: lambda message, reason: always_fails(message)},
+    )
+
+    assert receiver.receive(envelope_of(ticket_created())) == Outcome.DEAD_LETTERED
+
+    assert DeadLetter.objects.get().error == (
+        "sealed data cannot be opened; and on burial: "
+        "InjectedFault: the expert directory is unreachable"
     )
 
 
