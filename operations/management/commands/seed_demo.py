@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from customer_quantum.selectors import customer_of_user
-from customer_quantum.services import customer_create
+from customer_quantum.services.customers import customer_create
 
 DEMO_PASSWORD = "sysops-demo"  # noqa: S105 - published demo credentials, printed on start
 ADMIN = "admin"

@@ -1,30 +1,13 @@
-"""Portal pages: thin views over the customer quantum's services and selectors."""
-
-from collections.abc import Callable
-from functools import wraps
+"""Portal pages for tickets."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from customer_quantum.forms import TicketForm
-from customer_quantum.selectors import customer_of_user, tickets_of
-from customer_quantum.services import ticket_submit
-
-
-def customer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Passes the signed-in customer to the view; other accounts (staff) get a clear 403 page."""
-
-    @login_required
-    @wraps(view)
-    def with_customer(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        customer = customer_of_user(request.user.id)
-        if customer is None:
-            return render(request, "customer_quantum/not_a_customer.html", status=403)
-        return view(request, customer, *args, **kwargs)
-
-    return with_customer
+from customer_quantum.selectors import tickets_of
+from customer_quantum.services.tickets import ticket_submit
+from customer_quantum.views.access import customer_page
 
 
 @customer_page

@@ -1,4 +1,4 @@
-"""The customer quantum's write use cases."""
+"""Tickets: the customer submits, ticketing takes them into processing."""
 
 from django.db import transaction
 
@@ -6,13 +6,6 @@ from customer_quantum.apps import DATABASE
 from customer_quantum.endpoint import endpoint
 from customer_quantum.models import Customer, Ticket
 from message_contracts.tickets import Priority, TicketCreated
-
-
-def customer_create(*, user_id: int, name: str, email: str) -> Customer:
-    customer = Customer(user_id=user_id, name=name, email=email)
-    customer.full_clean()
-    customer.save()
-    return customer
 
 
 def ticket_submit(

@@ -1,11 +1,11 @@
-"""The customer API: validate input, call a service or selector, serialize the result."""
+"""The customer's tickets over the API."""
 
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied
 
-from customer_quantum.models import Customer, Ticket
-from customer_quantum.selectors import customer_of_user, tickets_of
-from customer_quantum.services import ticket_submit
+from customer_quantum.api.access import CustomerAPIView
+from customer_quantum.models import Ticket
+from customer_quantum.selectors import tickets_of
+from customer_quantum.services.tickets import ticket_submit
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -22,19 +22,6 @@ class TicketSerializer(serializers.ModelSerializer):
             "status_changed_at",
         ]
         read_only_fields = ["id", "status", "submitted_at", "status_changed_at"]
-
-
-class CustomerAPIView(generics.GenericAPIView):
-    """A view for the signed-in customer only; every query is scoped to that customer."""
-
-    customer: Customer
-
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        customer = customer_of_user(request.user.id)
-        if customer is None:
-            raise PermissionDenied("This account has no customer profile.")
-        self.customer = customer
 
 
 class CustomerTicketView(CustomerAPIView):

@@ -1,0 +1,1 @@
+"""The customer API: validate input, call a service or selector, serialize the result."""

@@ -1,0 +1,1 @@
+"""The customer quantum's write use cases, one module per area."""

@@ -1,0 +1,1 @@
+"""Portal pages: thin views over the customer quantum's services and selectors."""
