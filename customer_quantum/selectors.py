@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from customer_quantum.models import Customer, Ticket
+from customer_quantum.models import Customer, SupportContract, SupportPlan, Ticket
 
 
 def customer_of_user(user_id: int | None) -> Customer | None:
@@ -13,3 +13,11 @@ def customer_of_user(user_id: int | None) -> Customer | None:
 
 def tickets_of(customer: Customer) -> QuerySet[Ticket]:
     return Ticket.objects.filter(customer=customer)
+
+
+def support_contracts_offered() -> QuerySet[SupportContract]:
+    return SupportContract.objects.filter(active=True)
+
+
+def support_plan_of(customer: Customer) -> SupportPlan | None:
+    return SupportPlan.objects.select_related("contract").filter(customer=customer).first()

@@ -1,6 +1,8 @@
 from django.urls import path
 
+from customer_quantum.api import customers as customers_api
 from customer_quantum.api import tickets as tickets_api
+from customer_quantum.views import account as account_pages
 from customer_quantum.views import tickets as ticket_pages
 
 portal = (
@@ -8,6 +10,9 @@ portal = (
         path("", ticket_pages.ticket_list, name="ticket-list"),
         path("tickets/new/", ticket_pages.ticket_new, name="ticket-new"),
         path("tickets/<uuid:ticket_id>/", ticket_pages.ticket_detail, name="ticket-detail"),
+        path("register/", account_pages.register, name="register"),
+        path("profile/", account_pages.profile, name="profile"),
+        path("plan/", account_pages.plan, name="plan"),
     ],
     "portal",
 )
@@ -16,6 +21,10 @@ customer_api = (
     [
         path("tickets/", tickets_api.TicketListCreate.as_view(), name="tickets"),
         path("tickets/<uuid:pk>/", tickets_api.TicketDetail.as_view(), name="ticket"),
+        path("register/", customers_api.Register.as_view(), name="register"),
+        path("profile/", customers_api.Profile.as_view(), name="profile"),
+        path("contracts/", customers_api.SupportContracts.as_view(), name="contracts"),
+        path("plan/", customers_api.Plan.as_view(), name="plan"),
     ],
     "customer-api",
 )

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from customer_quantum.models import Customer, Ticket
+from customer_quantum.models import Customer, SupportContract, Ticket
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,3 +38,21 @@ class TicketFactory(factory.django.DjangoModelFactory):
     description = "It worked yesterday."
     device_category = "computer"
     priority = "normal"
+
+
+class SupportContractFactory(factory.django.DjangoModelFactory):
+    """A row of the customer quantum's replica of the catalog."""
+
+    class Meta:
+        model = SupportContract
+
+    code = factory.Sequence(lambda n: f"plan-{n}")
+    name = factory.Sequence(lambda n: f"Plan {n}")
+    description = "Repairs at home within the response time."
+    monthly_price = Decimal("19.90")
+    currency = "USD"
+    response_time_hours = 24
+    device_categories = ["computer", "phone"]
+    active = True
+    source_updated_at = factory.LazyFunction(timezone.now)
+    replicated_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,126 @@
+"""Registration, profile, the support-contract catalog and the customer's plan over the API."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customer_quantum.api.access import CustomerAPIView
+from customer_quantum.models import Customer, NotificationPreference, SupportContract, SupportPlan
+from customer_quantum.selectors import support_contracts_offered, support_plan_of
+from customer_quantum.services.customers import (
+    customer_profile_update,
+    customer_register,
+    support_plan_choose,
+)
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    # Uniqueness is the service's rule (case-insensitive, and it must hold across registrations).
+    email = serializers.EmailField(max_length=254)
+
+    class Meta:
+        model = Customer
+        fields = ["name", "email", "phone", "address", "notification_preference"]
+
+
+class RegistrationSerializer(ProfileSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    notification_preference = serializers.ChoiceField(
+        choices=NotificationPreference.choices, default=NotificationPreference.EMAIL
+    )
+
+    class Meta(ProfileSerializer.Meta):
+        fields = ["username", "password", *ProfileSerializer.Meta.fields]
+
+
+class RegisteredCustomerSerializer(ProfileSerializer):
+    username = serializers.SerializerMethodField()
+
+    class Meta(ProfileSerializer.Meta):
+        fields = ["username", *ProfileSerializer.Meta.fields]
+
+    def get_username(self, customer: Customer) -> str:
+        return get_user_model().objects.get(pk=customer.user_id).username
+
+
+class SupportContractSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupportContract
+        fields = [
+            "code",
+            "name",
+            "description",
+            "monthly_price",
+            "currency",
+            "response_time_hours",
+            "device_categories",
+        ]
+
+
+class SupportPlanSerializer(serializers.ModelSerializer):
+    contract = SupportContractSerializer(read_only=True)
+
+    class Meta:
+        model = SupportPlan
+        fields = ["contract", "monthly_price", "currency", "chosen_at"]
+
+
+class PlanChoiceSerializer(serializers.Serializer):
+    contract_code = serializers.CharField(max_length=40)
+
+
+class Register(APIView):
+    """Opens a customer account; then exchange the credentials for a token at /api/auth/token/."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RegistrationSerializer, responses={201: RegisteredCustomerSerializer})
+    def post(self, request):
+        registration = RegistrationSerializer(data=request.data)
+        registration.is_valid(raise_exception=True)
+        customer = customer_register(**registration.validated_data)
+        return Response(RegisteredCustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+
+class Profile(CustomerAPIView):
+    serializer_class = ProfileSerializer
+
+    def get(self, request):
+        return Response(ProfileSerializer(self.customer).data)
+
+    def patch(self, request):
+        changes = ProfileSerializer(self.customer, data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        customer = customer_profile_update(customer=self.customer, **changes.validated_data)
+        return Response(ProfileSerializer(customer).data)
+
+
+class SupportContracts(generics.ListAPIView):
+    """The support contracts on offer, cheapest first; open to anybody deciding whether to join."""
+
+    permission_classes = [AllowAny]
+    serializer_class = SupportContractSerializer
+    queryset = support_contracts_offered()
+    pagination_class = None
+
+
+class Plan(CustomerAPIView):
+    serializer_class = SupportPlanSerializer
+
+    @extend_schema(responses={200: SupportPlanSerializer, 404: None})
+    def get(self, request):
+        plan = support_plan_of(self.customer)
+        if plan is None:
+            return Response({"detail": "No support plan chosen yet."}, status=404)
+        return Response(SupportPlanSerializer(plan).data)
+
+    @extend_schema(request=PlanChoiceSerializer, responses={200: SupportPlanSerializer})
+    def post(self, request):
+        choice = PlanChoiceSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
+        plan = support_plan_choose(customer=self.customer, **choice.validated_data)
+        return Response(SupportPlanSerializer(plan).data)
