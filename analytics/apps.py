@@ -1,15 +1,9 @@
-from django.apps import AppConfig
+from messaging import quantum
 
 DATABASE = "analytics"
 
 
-class AnalyticsConfig(AppConfig):
+class AnalyticsConfig(quantum.QuantumConfig):
     name = "analytics"
     verbose_name = "Analytics quantum"
     database = DATABASE
-
-    def ready(self) -> None:
-        from analytics.endpoint import endpoint
-        from messaging.endpoint import register
-
-        register(endpoint)

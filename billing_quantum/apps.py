@@ -1,15 +1,9 @@
-from django.apps import AppConfig
+from messaging import quantum
 
 DATABASE = "billing"
 
 
-class BillingQuantumConfig(AppConfig):
+class BillingQuantumConfig(quantum.QuantumConfig):
     name = "billing_quantum"
     verbose_name = "Billing quantum"
     database = DATABASE
-
-    def ready(self) -> None:
-        from billing_quantum.endpoint import endpoint
-        from messaging.endpoint import register
-
-        register(endpoint)

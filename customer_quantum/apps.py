@@ -1,15 +1,9 @@
-from django.apps import AppConfig
+from messaging import quantum
 
 DATABASE = "customer"
 
 
-class CustomerQuantumConfig(AppConfig):
+class CustomerQuantumConfig(quantum.QuantumConfig):
     name = "customer_quantum"
     verbose_name = "Customer quantum"
     database = DATABASE
-
-    def ready(self) -> None:
-        from customer_quantum.endpoint import endpoint
-        from messaging.endpoint import register
-
-        register(endpoint)

@@ -1,15 +1,9 @@
-from django.apps import AppConfig
+from messaging import quantum
 
 DATABASE = "notifications"
 
 
-class NotificationsConfig(AppConfig):
+class NotificationsConfig(quantum.QuantumConfig):
     name = "notifications"
     verbose_name = "Notifications quantum"
     database = DATABASE
-
-    def ready(self) -> None:
-        from messaging.endpoint import register
-        from notifications.endpoint import endpoint
-
-        register(endpoint)

@@ -1,15 +1,9 @@
-from django.apps import AppConfig
+from messaging import quantum
 
 DATABASE = "ticketing"
 
 
-class TicketingConfig(AppConfig):
+class TicketingConfig(quantum.QuantumConfig):
     name = "ticketing"
     verbose_name = "Ticketing quantum"
     database = DATABASE
-
-    def ready(self) -> None:
-        from messaging.endpoint import register
-        from ticketing.endpoint import endpoint
-
-        register(endpoint)
