@@ -191,6 +191,15 @@ CELERY_BEAT_SCHEDULE = {
     }
     for quantum in QUANTA
 }
+# The customer quantum's replica of the support-contract catalog: a table replication, not events.
+SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS = env.float(
+    "SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS", default=300.0
+)
+CELERY_BEAT_SCHEDULE["sync-support-contracts"] = {
+    "task": "operations.sync_support_contracts",
+    "schedule": SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS,
+    "options": {"queue": "customer", "expires": SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS},
+}
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator, validate_slug
 from django.db import models
 
@@ -13,6 +14,15 @@ from message_contracts.tickets import (
     Priority,
 )
 from messaging import models as messaging
+
+
+def validate_device_categories(value: object) -> None:
+    """The catalog is replicated as-is: one bad value here would stop the replication job."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError("List at least one device category.")
+    unknown = sorted({str(item) for item in value} - set(DeviceCategory))
+    if unknown:
+        raise ValidationError(f"Unknown device categories: {', '.join(unknown)}.")
 
 
 class SupportContract(models.Model):
@@ -33,7 +43,9 @@ class SupportContract(models.Model):
     )
     response_time_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     device_categories = models.JSONField(
-        default=list, help_text=f"Any of: {', '.join(DeviceCategory)}."
+        default=list,
+        validators=[validate_device_categories],
+        help_text=f"Any of: {', '.join(DeviceCategory)}.",
     )
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

@@ -1,10 +1,16 @@
-"""Demo data for trying the system by hand: a staff administrator and a few customers."""
+"""Demo data for trying the system by hand: a staff administrator, a few customers and the
+support-contract catalog, replicated once so the portal can offer it at once."""
+
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from customer_quantum.selectors import customer_of_user
 from customer_quantum.services.customers import customer_create
+from message_contracts.tickets import DeviceCategory
+from operations.replication import support_contracts_sync
+from ticketing.models import SupportContract
 
 DEMO_PASSWORD = "sysops-demo"  # noqa: S105 - published demo credentials, printed on start
 ADMIN = "admin"
@@ -13,10 +19,41 @@ CUSTOMERS = [
     ("bob", "Bob Chen", "bob@example.com"),
     ("carol", "Carol Diaz", "carol@example.com"),
 ]
+SUPPORT_CONTRACTS = [
+    {
+        "code": "basic",
+        "name": "Basic care",
+        "description": "Repairs of computers and phones; an expert visits within three days.",
+        "monthly_price": Decimal("9.99"),
+        "response_time_hours": 72,
+        "device_categories": [DeviceCategory.COMPUTER, DeviceCategory.PHONE],
+    },
+    {
+        "code": "standard",
+        "name": "Standard care",
+        "description": "The household's computers, phones, tablets and televisions; next-day visits.",
+        "monthly_price": Decimal("24.99"),
+        "response_time_hours": 24,
+        "device_categories": [
+            DeviceCategory.COMPUTER,
+            DeviceCategory.PHONE,
+            DeviceCategory.TABLET,
+            DeviceCategory.TELEVISION,
+        ],
+    },
+    {
+        "code": "premium",
+        "name": "Premium care",
+        "description": "Every device we sell, appliances included; an expert within four hours.",
+        "monthly_price": Decimal("59.00"),
+        "response_time_hours": 4,
+        "device_categories": list(DeviceCategory),
+    },
+]
 
 
 class Command(BaseCommand):
-    help = "Create the demo administrator and customers (safe to run again)."
+    help = "Create the demo administrator, customers and support contracts (safe to run again)."
 
     def handle(self, *args, **options) -> None:
         users = get_user_model().objects
@@ -31,6 +68,10 @@ class Command(BaseCommand):
                 )
             if customer_of_user(user.id) is None:
                 customer_create(user_id=user.id, name=name, email=email)
+        for contract in SUPPORT_CONTRACTS:
+            # An administrator's later edits to a demo contract are kept.
+            SupportContract.objects.get_or_create(code=contract["code"], defaults=contract)
+        self.stdout.write(f"Support contracts: {support_contracts_sync()}")
         self.stdout.write(
             "Demo ready. Portal: http://127.0.0.1:8000/ "
             f"(customers {', '.join(c[0] for c in CUSTOMERS)}, password {DEMO_PASSWORD}); "

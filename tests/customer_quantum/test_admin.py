@@ -1,0 +1,45 @@
+"""Staff see the support-contract replica and its lag, and cannot edit either."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.ticketing.factories import SupportContractFactory
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+@pytest.fixture
+def replicated():
+    SupportContractFactory(code="premium", name="Premium care")
+    call_command("sync_support_contracts", verbosity=0)
+
+
+def test_staff_see_the_replicated_catalog(admin_client, replicated):
+    response = admin_client.get(reverse("admin:customer_quantum_supportcontract_changelist"))
+
+    assert response.status_code == 200
+    assert [c.code for c in response.context["cl"].result_list] == ["premium"]
+
+
+def test_staff_see_how_far_behind_the_replica_is(admin_client, replicated):
+    response = admin_client.get(reverse("admin:customer_quantum_replicawatermark_changelist"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "lag (since last sync)" in page.lower()
+    assert "0\xa0minutes" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("admin:customer_quantum_supportcontract_add"),
+        reverse("admin:customer_quantum_supportcontract_change", args=["premium"]),
+        reverse("admin:customer_quantum_supportcontract_delete", args=["premium"]),
+    ],
+)
+def test_nobody_edits_the_replica_by_hand(admin_client, replicated, url):
+    response = admin_client.post(url, {"name": "Tampered", "post": "yes"})
+
+    assert response.status_code == 403
