@@ -169,6 +169,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default=""),
+        # A publisher that cannot reach Redis gives up at once instead of retrying for the
+        # connection timeout: the outbox keeps the message for the sweep, and the portal request
+        # that published it answers in milliseconds (workers keep their own reconnect policy).
+        "max_retries": 0,
     }
 CELERY_VISIBILITY_TIMEOUT = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -180,6 +184,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On a lost broker connection, unacknowledged tasks are cancelled and delivered again (Celery 6's
+# default): the inbox makes the second delivery harmless.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     f"sweep-{quantum}-outbox": {

@@ -1,0 +1,66 @@
+"""At-least-once delivery, exactly-once effect: a message sent again changes nothing in ticketing."""
+
+import pytest
+
+from customer_quantum.models import OutboxMessage
+from tests.integration.customers import CustomerAccount
+from tests.integration.processes import wait_until
+from tests.integration.system import RunningSystem
+from ticketing.models import InboxMessage
+from ticketing.models import Ticket as TicketingTicket
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
+
+DELIVERY_TIMEOUT_SECONDS = 20
+
+
+def sent_outbox_message(ticket_id: str) -> OutboxMessage | None:
+    return OutboxMessage.objects.filter(payload__ticket_id=ticket_id, sent_at__isnull=False).first()
+
+
+def send_again(message: OutboxMessage) -> None:
+    """As if the sender had died between handing the message over and marking it sent: the sweep
+    sends it once more, and the receiver gets a copy it has already applied."""
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=None)
+
+
+def delivered_and_marked_sent(message: OutboxMessage, deliveries: int) -> InboxMessage | None:
+    # Waiting for the outbox mark too keeps the next resend from racing the sweep's own update.
+    inbox = InboxMessage.objects.filter(pk=message.pk, deliveries__gte=deliveries).first()
+    if inbox and OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=False).exists():
+        return inbox
+    return None
+
+
+def test_a_message_delivered_several_times_creates_one_ticket(
+    system: RunningSystem, customer_account: CustomerAccount
+) -> None:
+    response = system.submit_ticket(token=customer_account.token, title="Tablet will not charge")
+    assert response.status_code == 201, response.text
+    ticket_id = response.json()["id"]
+    message = wait_until(
+        lambda: sent_outbox_message(ticket_id),
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+        what="the customer quantum has handed the message to the broker",
+    )
+    first = wait_until(
+        lambda: InboxMessage.objects.filter(pk=message.pk, applied_at__isnull=False).first(),
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+        what="ticketing has applied the message",
+    )
+    assert first.deliveries == 1
+
+    for deliveries in (2, 3):
+        send_again(message)
+        inbox = wait_until(
+            lambda deliveries=deliveries: delivered_and_marked_sent(message, deliveries),
+            timeout=DELIVERY_TIMEOUT_SECONDS,
+            what=f"ticketing has received the message {deliveries} times",
+        )
+        assert inbox.deliveries == deliveries
+
+    assert [str(pk) for pk in TicketingTicket.objects.values_list("pk", flat=True)] == [ticket_id]
+    assert InboxMessage.objects.get(pk=message.pk).applied_at == first.applied_at

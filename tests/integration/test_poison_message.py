@@ -1,0 +1,80 @@
+"""A message that keeps failing is buried in dead letters without holding up the messages behind it,
+and is applied once an operator has fixed the cause and replays it."""
+
+from pathlib import Path
+
+import pytest
+
+from customer_quantum.models import OutboxMessage
+from tests.integration.customers import CustomerAccount
+from tests.integration.faults import FAULT_SWITCH_VARIABLE, POISON_TITLE
+from tests.integration.processes import wait_until
+from tests.integration.system import RunningSystem, StartSystem
+from ticketing.models import DeadLetter, InboxMessage
+from ticketing.models import Ticket as TicketingTicket
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
+
+DELIVERY_TIMEOUT_SECONDS = 30
+
+
+@pytest.fixture
+def fault_switch(tmp_path: Path) -> Path:
+    """While this file exists, the workers' ticketing handler fails on poison tickets."""
+    switch = tmp_path / "injected-fault"
+    switch.touch()
+    return switch
+
+
+@pytest.fixture
+def system_with_fault(start_system: StartSystem, fault_switch: Path) -> RunningSystem:
+    return start_system(
+        worker_env={
+            "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
+            FAULT_SWITCH_VARIABLE: str(fault_switch),
+        },
+        # Retries slow enough that the poison is still retrying when the next ticket arrives,
+        # so that ticket's arrival before the burial shows the retries did not hold up the queue.
+        overrides={"MESSAGING_RETRY_BASE_SECONDS": "1", "MESSAGING_RETRY_MAX_SECONDS": "2"},
+    )
+
+
+def test_a_poison_message_is_dead_lettered_without_blocking_and_replayed_once_fixed(
+    system_with_fault: RunningSystem, fault_switch: Path, customer_account: CustomerAccount
+) -> None:
+    system = system_with_fault
+    max_deliveries = int(system.setting("MESSAGING_MAX_DELIVERIES"))
+
+    poison = system.submit_ticket(token=customer_account.token, title=POISON_TITLE)
+    good = system.submit_ticket(token=customer_account.token, title="Camera lens stuck")
+    assert poison.status_code == 201, poison.text
+    assert good.status_code == 201, good.text
+    poison_id = poison.json()["id"]
+    poison_message_id = OutboxMessage.objects.get(payload__ticket_id=poison_id).pk
+
+    good_ticket = wait_until(
+        lambda: TicketingTicket.objects.filter(pk=good.json()["id"]).first(),
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+        what="ticketing has stored the good ticket",
+    )
+    letter = wait_until(
+        lambda: DeadLetter.objects.filter(message_id=poison_message_id).first(),
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+        what="the poison message is in ticketing's dead letters",
+    )
+    assert letter.deliveries == max_deliveries
+    assert "injected fault" in letter.error
+    assert good_ticket.received_at < letter.dead_since
+    assert not TicketingTicket.objects.filter(pk=poison_id).exists()
+
+    fault_switch.unlink()
+    replay = system.manage("replay_dead_letters", "--all")
+
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert not DeadLetter.objects.filter(message_id=poison_message_id).exists()
+    assert TicketingTicket.objects.filter(title=POISON_TITLE).count() == 1
+    assert TicketingTicket.objects.filter(pk=poison_id).exists()
+    assert InboxMessage.objects.get(pk=poison_message_id).applied_at is not None
