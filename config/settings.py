@@ -143,6 +143,31 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Card keys. The customer quantum seals card data with billing's public key; billing opens it with
+# the private key of the same id (older ids stay in its keyring, so a rotated key still opens what
+# it sealed) and encrypts numbers at rest under separate keys. Each variable may instead name a file
+# as VARIABLE_FILE. Give each process only its own quantum's keys. With none set, the embedded
+# default creates a set once in var/keys/, as `manage.py generate_card_keys` would.
+card_keys_env = environ.FileAwareEnv()
+if not any(
+    variable in card_keys_env.ENVIRON
+    for variable in (
+        "CARD_SEALING_KEY_ID",
+        "CARD_SEALING_PUBLIC_KEY",
+        "CARD_SEALING_PRIVATE_KEYS",
+        "CARD_STORAGE_KEY_ID",
+        "CARD_STORAGE_KEYS",
+    )
+):
+    from billing_quantum.card_keys import card_keys_embedded
+
+    environ.Env.read_env(card_keys_embedded(VAR_DIR / "keys"))
+CARD_SEALING_KEY_ID = card_keys_env("CARD_SEALING_KEY_ID", default="").strip()
+CARD_SEALING_PUBLIC_KEY = card_keys_env("CARD_SEALING_PUBLIC_KEY", default="").strip()
+CARD_SEALING_PRIVATE_KEYS = card_keys_env("CARD_SEALING_PRIVATE_KEYS", default="")
+CARD_STORAGE_KEY_ID = card_keys_env("CARD_STORAGE_KEY_ID", default="").strip()
+CARD_STORAGE_KEYS = card_keys_env("CARD_STORAGE_KEYS", default="")
+
 # Messaging: a quantum's outbox is swept for messages the fast path could not hand to the broker.
 MESSAGING_MAX_DELIVERIES = env.int("MESSAGING_MAX_DELIVERIES", default=5)
 MESSAGING_RETRY_BASE_SECONDS = env.float("MESSAGING_RETRY_BASE_SECONDS", default=1.0)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.timesince import timesince
 
 from customer_quantum.models import (
+    CardSummary,
     Customer,
     DeadLetter,
     InboxMessage,
@@ -20,6 +21,23 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "user_id", "created_at"]
     search_fields = ["name", "email", "=user_id"]
     date_hierarchy = "created_at"
+
+
+@admin.register(CardSummary)
+class CardSummaryAdmin(admin.ModelAdmin):
+    """What the portal knows of a card; the number itself only ever exists in billing."""
+
+    list_display = ["__str__", "customer", "expiry_month", "expiry_year", "status", "registered_at"]
+    list_filter = ["status", "brand"]
+    search_fields = ["customer__name", "customer__email", "=last4"]
+    list_select_related = ["customer"]
+    date_hierarchy = "registered_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Ticket)

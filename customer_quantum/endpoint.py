@@ -1,5 +1,10 @@
-"""The customer quantum's end of the message bus."""
+"""The customer quantum's end of the message bus: which handler applies each message it receives."""
 
+from customer_quantum import handlers
+from message_contracts.cards import CardRejected, CardVerified
 from messaging.endpoint import Endpoint
 
-endpoint = Endpoint(app_label="customer_quantum", handlers={})
+endpoint = Endpoint(
+    app_label="customer_quantum",
+    handlers={CardVerified: handlers.card_verified, CardRejected: handlers.card_rejected},
+)

@@ -38,3 +38,41 @@ class ProfileForm(forms.ModelForm):
         model = Customer
         fields = ["name", "email", "phone", "address", "notification_preference"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+class CardSecretInput(forms.TextInput):
+    """A typed card number or CVC is never sent back to the browser, not even to redisplay a form."""
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, None, attrs)
+
+
+class CardHolderInput(forms.TextInput):
+    """Redisplays the name typed, unless it holds digits: that may be a card number in the wrong box."""
+
+    def get_context(self, name, value, attrs):
+        if value and any(character.isdigit() for character in str(value)):
+            value = None
+        return super().get_context(name, value, attrs)
+
+
+class CardForm(forms.Form):
+    """What a customer types to add a card; `card_register` checks the card rules."""
+
+    number = forms.CharField(
+        label="Card number",
+        widget=CardSecretInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    expiry_month = forms.IntegerField(
+        label="Expiry month", widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-month"})
+    )
+    expiry_year = forms.IntegerField(
+        label="Expiry year", widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-year"})
+    )
+    cvc = forms.CharField(
+        label="Security code (CVC)",
+        widget=CardSecretInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
+    holder_name = forms.CharField(
+        label="Name on the card", widget=CardHolderInput(attrs={"autocomplete": "cc-name"})
+    )

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from customer_quantum.api import cards as cards_api
 from customer_quantum.api import customers as customers_api
 from customer_quantum.api import tickets as tickets_api
 from customer_quantum.views import account as account_pages
+from customer_quantum.views import cards as card_pages
 from customer_quantum.views import tickets as ticket_pages
 
 portal = (
@@ -13,6 +15,8 @@ portal = (
         path("register/", account_pages.register, name="register"),
         path("profile/", account_pages.profile, name="profile"),
         path("plan/", account_pages.plan, name="plan"),
+        path("cards/", card_pages.card_list, name="card-list"),
+        path("cards/new/", card_pages.card_new, name="card-new"),
     ],
     "portal",
 )
@@ -25,6 +29,7 @@ customer_api = (
         path("profile/", customers_api.Profile.as_view(), name="profile"),
         path("contracts/", customers_api.SupportContracts.as_view(), name="contracts"),
         path("plan/", customers_api.Plan.as_view(), name="plan"),
+        path("cards/", cards_api.CardListRegister.as_view(), name="cards"),
     ],
     "customer-api",
 )

@@ -1,1 +1,2 @@
-"""Running the whole system: every database migrated, demo data, and (later) the health of the quanta."""
+"""Running the whole system: every database migrated, demo data, and the jobs that span quanta
+(the support-contract replication)."""

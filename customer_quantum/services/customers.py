@@ -6,9 +6,9 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 
 from customer_quantum.apps import DATABASE
-from customer_quantum.endpoint import endpoint
 from customer_quantum.models import Customer, NotificationPreference, SupportContract, SupportPlan
 from message_contracts.support_plans import SupportPlanChosen
+from messaging.endpoint import endpoint_for
 
 EMAIL_TAKEN = "A customer with this e-mail address is already registered."
 USERNAME_TAKEN = "A user with that username already exists."
@@ -108,7 +108,7 @@ def support_plan_choose(*, customer: Customer, contract_code: str) -> SupportPla
         plan.currency = contract.currency
         plan.chosen_at = timezone.now()
         plan.save()
-        endpoint.publish(
+        endpoint_for(DATABASE).publish(
             SupportPlanChosen(
                 customer_id=customer.id,
                 customer_name=customer.name,

@@ -3,9 +3,9 @@
 from django.db import transaction
 
 from customer_quantum.apps import DATABASE
-from customer_quantum.endpoint import endpoint
 from customer_quantum.models import Customer, Ticket
 from message_contracts.tickets import Priority, TicketCreated
+from messaging.endpoint import endpoint_for
 
 
 def ticket_submit(
@@ -27,7 +27,7 @@ def ticket_submit(
     ticket.full_clean()
     with transaction.atomic(using=DATABASE):
         ticket.save()
-        endpoint.publish(
+        endpoint_for(DATABASE).publish(
             TicketCreated(
                 ticket_id=ticket.id,
                 customer_id=customer.id,

@@ -17,7 +17,7 @@ from customer_quantum.views.access import customer_page
 
 
 def register(request: HttpRequest) -> HttpResponse:
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.cleaned_data.items() if k != "password_again"}
         try:
@@ -33,7 +33,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @customer_page
 def profile(request: HttpRequest, customer) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=customer)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=customer)
     if request.method == "POST" and form.is_valid():
         try:
             customer_profile_update(customer=customer, **form.cleaned_data)

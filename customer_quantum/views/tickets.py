@@ -21,7 +21,7 @@ def ticket_list(request: HttpRequest, customer) -> HttpResponse:
 
 @customer_page
 def ticket_new(request: HttpRequest, customer) -> HttpResponse:
-    form = TicketForm(request.POST or None)
+    form = TicketForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         ticket = ticket_submit(customer=customer, **form.cleaned_data)
         messages.success(

@@ -88,3 +88,10 @@ def test_a_staff_account_is_told_the_portal_is_for_customers(client):
 
     assert response.status_code == 403
     assert "not a customer account" in response.content.decode()
+
+
+def test_an_empty_ticket_form_is_answered_with_what_is_missing(portal):
+    page = portal.post("/tickets/new/", {}).content.decode()
+
+    assert page.count("This field is required.") == 3
+    assert not Ticket.objects.exists()
