@@ -6,7 +6,7 @@ its own Celery settings point at the shared Redis without the run's key prefix.
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import psycopg
@@ -21,7 +21,12 @@ from tests.integration.servers import (
     delete_keys_with_prefix,
     redis_answers,
 )
-from tests.integration.system import RunningSystem, StartSystem, system_environment
+from tests.integration.system import (
+    TICKET_SUBMISSION_QUANTA,
+    RunningSystem,
+    StartSystem,
+    system_environment,
+)
 
 STARTED_PROCESSES = pytest.StashKey[list[ManagedProcess]]()
 
@@ -114,6 +119,7 @@ def start_system(
     def start(
         *,
         broker_url: str | None = None,
+        quanta: Sequence[str] = TICKET_SUBMISSION_QUANTA,
         worker_env: Mapping[str, str] | None = None,
         overrides: Mapping[str, str] | None = None,
     ) -> RunningSystem:
@@ -127,6 +133,7 @@ def start_system(
                 overrides=overrides or {},
             ),
             workdir=workdir,
+            quanta=quanta,
             worker_env=worker_env,
         )
         started.append((system, key_prefix))

@@ -27,6 +27,21 @@ def keys_with_prefix(url: str, prefix: str) -> list[str]:
     return [key for key in client.scan_iter(match=pattern, count=1000) if key.startswith(prefix)]
 
 
+def values_with_prefix(url: str, prefix: str) -> str:
+    """Everything stored under the prefix, whatever the key's type: what a broker dump would show."""
+    client = redis.Redis.from_url(url)
+    read = {
+        b"string": client.get,
+        b"list": lambda key: client.lrange(key, 0, -1),
+        b"hash": client.hgetall,
+        b"set": client.smembers,
+        b"zset": lambda key: client.zrange(key, 0, -1),
+    }
+    return "\n".join(
+        f"{key}: {read[client.type(key)](key)!r}" for key in keys_with_prefix(url, prefix)
+    )
+
+
 def delete_keys_with_prefix(url: str, prefix: str) -> int:
     """Removes a test run's keys from a shared Redis, and only those: others' keys are not ours."""
     if not prefix:
