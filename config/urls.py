@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from customer_quantum.urls import customer_api, portal
+from operations.urls import health
 
 urlpatterns = [
     path("", include(portal)),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/customer/", include(customer_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("health/", include(health)),
 ]

@@ -10,13 +10,11 @@ in a second transaction that also marks the message applied, so a duplicate chan
 message that keeps killing its worker still runs out of deliveries and is buried in dead letters.
 """
 
-import contextvars
 import enum
 import logging
 import random
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -29,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from messaging.contract import ContractViolation, Envelope, Message
+from messaging.flow import current_correlation_id, flow
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +35,6 @@ Handler = Callable[[Any], None]
 BurialHandler = Callable[[Any, str], None]
 
 SWEEP_BATCH = 100
-
-_correlation_id: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
-    "correlation_id", default=None
-)
 
 
 class Outcome(enum.StrEnum):
@@ -56,16 +51,6 @@ class RetryLater(Exception):
     def __init__(self, delay: float) -> None:
         super().__init__(f"retry in {delay:.1f}s")
         self.delay = delay
-
-
-@contextmanager
-def correlation(correlation_id: uuid.UUID) -> Iterator[None]:
-    """Messages published inside this block belong to the same flow as the one being handled."""
-    token = _correlation_id.set(correlation_id)
-    try:
-        yield
-    finally:
-        _correlation_id.reset(token)
 
 
 def retry_delay(deliveries: int) -> float:
@@ -122,7 +107,7 @@ class Endpoint:
                 type=message.TYPE,
                 version=message.VERSION,
                 receiver=message.RECEIVER,
-                correlation_id=correlation_id or _correlation_id.get() or message_id,
+                correlation_id=correlation_id or current_correlation_id() or message_id,
                 payload=message.model_dump(mode="json"),
                 created_at=timezone.now(),
             )
@@ -168,12 +153,12 @@ class Endpoint:
                 retry=False,
             )
         except Exception as error:  # whatever the broker says, the sweep sends it later
-            logger.warning(
-                "%s not handed to the broker, the sweep will retry: %s",
-                row.type,
-                _describe(error),
-                extra={"message_id": str(row.id), "correlation_id": str(row.correlation_id)},
-            )
+            with flow(row.correlation_id, message_id=row.id):
+                logger.warning(
+                    "%s not handed to the broker, the sweep will retry: %s",
+                    row.type,
+                    _describe(error),
+                )
             unsent.update(send_attempts=F("send_attempts") + 1, last_send_error=_describe(error))
             return False
         unsent.update(sent_at=timezone.now(), send_attempts=F("send_attempts") + 1)
@@ -184,17 +169,16 @@ class Endpoint:
             envelope = Envelope.parse(raw)
         except ContractViolation as violation:
             return self._bury(raw, str(violation), deliveries=1)
-        log_context = {
-            "message_id": str(envelope.id),
-            "correlation_id": str(envelope.correlation_id),
-        }
+        with flow(envelope.correlation_id, message_id=envelope.id):
+            return self._receive(raw, envelope)
 
+    def _receive(self, raw: Any, envelope: Envelope) -> Outcome:
         with transaction.atomic(using=self.quantum):
             inbox = self._inbox_row(envelope)
             inbox.deliveries += 1
             inbox.save(update_fields=["deliveries"])
         if inbox.applied_at is not None:
-            logger.info("%s already applied, duplicate ignored", envelope.type, extra=log_context)
+            logger.info("%s already applied, duplicate ignored", envelope.type)
             return Outcome.DUPLICATE
 
         try:
@@ -228,10 +212,9 @@ class Endpoint:
                 inbox.deliveries,
                 delay,
                 _describe(error),
-                extra=log_context,
             )
             raise RetryLater(delay) from error
-        logger.info("%s %s", envelope.type, outcome, extra=log_context)
+        logger.info("%s %s", envelope.type, outcome)
         return outcome
 
     def replay(self, dead_letter: models.Model) -> str | None:
@@ -239,7 +222,10 @@ class Endpoint:
         try:
             envelope = Envelope.parse(dead_letter.envelope)
             message, handler = self._open(envelope)
-            with transaction.atomic(using=self.quantum):
+            with (
+                flow(envelope.correlation_id, message_id=envelope.id),
+                transaction.atomic(using=self.quantum),
+            ):
                 self._apply(envelope, message, handler)
                 dead_letter.delete(using=self.quantum)
         except Exception as error:
@@ -279,8 +265,7 @@ class Endpoint:
         inbox = self._inbox_row(envelope)
         if inbox.applied_at is not None:
             return Outcome.DUPLICATE
-        with correlation(envelope.correlation_id):
-            handler(message)
+        handler(message)
         inbox.applied_at = timezone.now()
         inbox.last_error = ""
         inbox.save(update_fields=["applied_at", "last_error"])
@@ -306,10 +291,7 @@ class Endpoint:
         with transaction.atomic(using=self.quantum):
             if burial_handler and message is not None:
                 try:
-                    with (
-                        transaction.atomic(using=self.quantum),
-                        correlation(envelope.correlation_id),
-                    ):
+                    with transaction.atomic(using=self.quantum):
                         burial_handler(message, reason)
                 except Exception as error:
                     fields["error"] = f"{reason}; and on burial: {_describe(error)}"[:2000]
@@ -322,7 +304,6 @@ class Endpoint:
             "%s moved to dead letters: %s",
             fields["type"] or "unreadable message",
             fields["error"],
-            extra={"message_id": str(envelope.id) if envelope else ""},
         )
         return Outcome.DEAD_LETTERED
 

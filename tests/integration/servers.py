@@ -1,5 +1,7 @@
 """Redis for the integration tests: a private server a test may stop, and hygiene on the shared one."""
 
+import base64
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -27,19 +29,36 @@ def keys_with_prefix(url: str, prefix: str) -> list[str]:
     return [key for key in client.scan_iter(match=pattern, count=1000) if key.startswith(prefix)]
 
 
-def values_with_prefix(url: str, prefix: str) -> str:
-    """Everything stored under the prefix, whatever the key's type: what a broker dump would show."""
+def broker_dump(url: str, prefix: str) -> str:
+    """Everything stored under the prefix, with each kombu message's body decoded: the broker keeps
+    bodies base64-encoded, so a plain search of the raw values would miss a leaked field."""
     client = redis.Redis.from_url(url)
     read = {
-        b"string": client.get,
+        b"string": lambda key: [client.get(key)],
         b"list": lambda key: client.lrange(key, 0, -1),
-        b"hash": client.hgetall,
-        b"set": client.smembers,
+        b"hash": lambda key: list(client.hgetall(key).values()),
+        b"set": lambda key: list(client.smembers(key)),
         b"zset": lambda key: client.zrange(key, 0, -1),
     }
-    return "\n".join(
-        f"{key}: {read[client.type(key)](key)!r}" for key in keys_with_prefix(url, prefix)
-    )
+    values = [
+        value.decode(errors="replace")
+        for key in keys_with_prefix(url, prefix)
+        # A key may vanish between the scan and the read (a worker took the message): nothing to read.
+        for value in read.get(client.type(key), lambda key: [])(key)
+    ]
+    return "\n".join(values + [body for value in values if (body := _message_body(value))])
+
+
+def _message_body(value: str) -> str | None:
+    try:
+        message = json.loads(value)
+        if isinstance(
+            message, list
+        ):  # unacknowledged messages are kept as [message, exchange, key]
+            message = message[0]
+        return base64.b64decode(message["body"]).decode()
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def delete_keys_with_prefix(url: str, prefix: str) -> int:

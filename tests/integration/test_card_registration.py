@@ -10,7 +10,7 @@ from billing_quantum.models import Card
 from customer_quantum.models import CardSummary
 from tests.integration.customers import CustomerAccount
 from tests.integration.processes import wait_until
-from tests.integration.servers import values_with_prefix
+from tests.integration.servers import broker_dump
 from tests.integration.system import RunningSystem, StartSystem
 
 pytestmark = [
@@ -66,16 +66,17 @@ def test_a_card_waits_sealed_in_the_broker_then_becomes_active_and_leaks_nowhere
     card_id = response.json()["id"]
     queued = wait_until(
         lambda: (
-            (dump := values_with_prefix(settings.CELERY_BROKER_URL, prefix))
-            and card_id in dump
-            and dump
+            (dump := broker_dump(settings.CELERY_BROKER_URL, prefix)) and card_id in dump and dump
         ),
         timeout=FLOW_TIMEOUT_SECONDS,
         what="the sealed card registration waits in the billing queue",
     )
+    assert '"sealed_card"' in queued, "the dump must show the decoded message"
     assert DIGITS not in queued
     assert NUMBER not in queued
-    assert CVC not in queued.replace(card_id, "")
+    # Quoted, as JSON would hold them: digits alone occur by chance in ids and timestamps.
+    assert f'"{CVC}"' not in queued
+    assert '"cvc"' not in queued
 
     billing_worker.start()
     billing_worker.wait_for_log(" ready.", timeout=FLOW_TIMEOUT_SECONDS)

@@ -16,9 +16,9 @@ from messaging.endpoint import (
     Outcome,
     RetryLater,
     Unprocessable,
-    correlation,
     retry_delay,
 )
+from messaging.flow import flow
 from ticketing.endpoint import endpoint as ticketing_endpoint
 from ticketing.models import DeadLetter, InboxMessage, Ticket
 from ticketing.models import OutboxMessage as TicketingOutbox
@@ -103,11 +103,11 @@ def test_the_sweep_sends_oldest_first_and_stops_while_the_broker_refuses(
 
 
 def test_a_message_published_while_handling_another_continues_its_flow(ticket_created):
-    flow = uuid.uuid4()
-    with correlation(flow):
+    operation = uuid.uuid4()
+    with flow(operation):
         message_id = customer_endpoint.publish(ticket_created())
 
-    assert OutboxMessage.objects.get(pk=message_id).correlation_id == flow
+    assert OutboxMessage.objects.get(pk=message_id).correlation_id == operation
 
 
 # Receiving

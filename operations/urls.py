@@ -1,0 +1,11 @@
+from django.urls import path
+
+from operations import views
+
+health = (
+    [
+        path("live/", views.live, name="live"),
+        path("ready/", views.ready, name="ready"),
+    ],
+    "health",
+)
