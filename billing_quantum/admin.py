@@ -1,9 +1,24 @@
 """What billing administrators see: accounts and their cards, masked to the last four digits
-(PCI DSS 4.0 §3.4.1). No page shows a card number or its ciphertext, and no page changes a card."""
+(PCI DSS 4.0 §3.4.1), payments, invoices and payment alerts. No page shows a card number or its
+ciphertext, and no page changes a card, a payment or an invoice: only the Payment job and a retry
+of an alert do."""
 
-from django.contrib import admin
+from collections import Counter
 
-from billing_quantum.models import BillingAccount, Card, DeadLetter, InboxMessage, OutboxMessage
+from django.contrib import admin, messages
+
+from billing_quantum.models import (
+    BillingAccount,
+    Card,
+    DeadLetter,
+    InboxMessage,
+    Invoice,
+    OutboxMessage,
+    Payment,
+    PaymentAlert,
+)
+from billing_quantum.payment_provider import payment_provider
+from billing_quantum.services import payment_retry
 from messaging.admin import register_message_tables
 
 
@@ -82,6 +97,103 @@ class CardAdmin(MaskedCard, admin.ModelAdmin):
         "stored_at",
     ]
     readonly_fields = fields
+
+
+class InvoiceInline(ViewOnly, admin.StackedInline):
+    model = Invoice
+    fields = ["number", "period", "total", "currency", "status", "issued_on"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Payment)
+class PaymentAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = [
+        "period",
+        "account",
+        "amount",
+        "currency",
+        "status",
+        "attempt",
+        "card",
+        "failure_reason",
+        "settled_at",
+    ]
+    list_filter = ["status", "period", "currency", "contract_code"]
+    search_fields = [
+        "=id",
+        "account__customer_name",
+        "account__customer_email",
+        "=account__customer_id",
+        "=provider_reference",
+        "invoice__number",
+    ]
+    list_select_related = ["account", "card"]
+    date_hierarchy = "created_at"
+    inlines = [InvoiceInline]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["number", "period", "account", "total", "currency", "status", "issued_on"]
+    list_filter = ["status", "period", "year", "currency"]
+    search_fields = [
+        "number",
+        "account__customer_name",
+        "account__customer_email",
+        "=account__customer_id",
+    ]
+    list_select_related = ["account"]
+    date_hierarchy = "issued_on"
+
+
+class AlertOpen(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"open", "resolved"}:
+            return queryset.filter(resolved_at__isnull=self.value() == "open")
+        return queryset
+
+
+@admin.register(PaymentAlert)
+class PaymentAlertAdmin(ViewOnly, admin.ModelAdmin):
+    """Charges that did not go through. Retrying asks the provider again: a charge that got no
+    answer under its original key (never twice), a declined one as a new charge on the newest
+    active card."""
+
+    list_display = ["raised_at", "payment", "reason", "retries", "resolved_at"]
+    list_filter = [AlertOpen, "payment__status", "payment__period"]
+    search_fields = [
+        "reason",
+        "payment__account__customer_name",
+        "payment__account__customer_email",
+        "=payment__account__customer_id",
+    ]
+    list_select_related = ["payment__account"]
+    date_hierarchy = "raised_at"
+    actions = ["retry"]
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("billing_quantum.retry_paymentalert")
+
+    @admin.action(description="Retry the charge of the selected alerts", permissions=["retry"])
+    def retry(self, request, queryset) -> None:
+        provider = payment_provider()
+        outcomes = Counter(
+            payment_retry(payment=alert.payment, provider=provider)
+            for alert in queryset.filter(resolved_at__isnull=True).select_related("payment")
+        )
+        self.message_user(
+            request,
+            ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
+            or "No open alert selected.",
+            messages.SUCCESS if outcomes.keys() <= {"charged"} else messages.WARNING,
+        )
 
 
 register_message_tables(OutboxMessage, InboxMessage, DeadLetter)

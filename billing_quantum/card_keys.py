@@ -163,3 +163,14 @@ def card_number_encrypt(number: str) -> tuple[str, bytes]:
     if key_id not in storage_keys:
         raise ImproperlyConfigured(f"CARD_STORAGE_KEY_ID {key_id!r} is not in CARD_STORAGE_KEYS")
     return key_id, bytes(SecretBox(storage_keys[key_id]).encrypt(number.encode()))
+
+
+def card_number_decrypt(*, key_id: str, ciphertext: bytes) -> str:
+    """Opens a stored card number, at the point of charging only; the caller keeps it in memory."""
+    storage_keys = _keyring("CARD_STORAGE_KEYS", key_size=SecretBox.KEY_SIZE)
+    if key_id not in storage_keys:
+        raise CardUnreadable(f"no card storage key has the id {key_id!r}")
+    try:
+        return SecretBox(storage_keys[key_id]).decrypt(bytes(ciphertext)).decode()
+    except CryptoError:
+        raise CardUnreadable(f"the stored card number does not open with key {key_id!r}") from None

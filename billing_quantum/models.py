@@ -1,9 +1,12 @@
-"""Billing's accounts and cards. A card number is stored only encrypted under billing's own
-at-rest key; the CVC is never stored (PCI DSS 4.0 §3.3.1)."""
+"""Billing's accounts, cards, payments, invoices and payment alerts. A card number is stored only
+encrypted under billing's own at-rest key; the CVC is never stored (PCI DSS 4.0 §3.3.1)."""
+
+import uuid
 
 from django.db import models
 from django.utils import timezone
 
+from message_contracts.invoices import INVOICE_NUMBER_MAX_LENGTH, PERIOD_PATTERN
 from messaging import models as messaging
 
 
@@ -48,6 +51,132 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending (charge in flight)"
+    CHARGED = "charged"
+    DECLINED = "declined"
+    FAILED = "failed", "Failed (no answer)"
+
+
+class Payment(models.Model):
+    """One per account and billed month, created before the provider is asked, so a run that was
+    killed mid-charge finds it `pending` and asks again with the same idempotency key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(BillingAccount, on_delete=models.PROTECT, related_name="payments")
+    period = models.CharField(max_length=7, help_text="The month billed, YYYY-MM.")
+    contract_code = models.CharField(max_length=40)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    attempt = models.PositiveSmallIntegerField(
+        default=1, help_text="Raised only after a definitive decline: a new charge, a new key."
+    )
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, null=True, related_name="payments")
+    provider_reference = models.CharField(max_length=100, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "period"], name="payment_once_per_period"),
+            models.CheckConstraint(
+                condition=models.Q(period__regex=PERIOD_PATTERN), name="payment_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PaymentStatus.values), name="payment_status_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.period}: {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """What the provider remembers: the same key always gets the original answer."""
+        return f"payment-{self.account.customer_id}-{self.period}-{self.attempt}"
+
+
+class InvoiceStatus(models.TextChoices):
+    PAID = "paid"
+
+
+class Invoice(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=INVOICE_NUMBER_MAX_LENGTH, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    account = models.ForeignKey(BillingAccount, on_delete=models.PROTECT, related_name="invoices")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="invoice")
+    period = models.CharField(max_length=7)
+    lines = models.JSONField()
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices)
+    issued_on = models.DateField()
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number given in a year. Locked while an invoice is issued and raised in
+    the same transaction, so numbers have no gaps: a rolled-back invoice rolls its number back."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_sequence = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_sequence}"
+
+
+class PaymentAlert(models.Model):
+    """A charge that did not go through: an administrator retries it or resolves it by hand."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="alert")
+    reason = models.CharField(max_length=500)
+    raised_at = models.DateTimeField(default=timezone.now)
+    retries = models.PositiveSmallIntegerField(default=0)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        # Retrying charges a card: a permission of its own, not implied by seeing alerts.
+        permissions = [("retry_paymentalert", "Can retry the charge of a payment alert")]
+
+    def __str__(self) -> str:
+        return f"{self.payment}: {self.reason}"
+
+
+class SimulatedProviderCharge(models.Model):
+    """The simulated payment provider's own ledger (it plays an external service: a real
+    provider keeps this on its side). It remembers each idempotency key and the answer it gave."""
+
+    idempotency_key = models.CharField(max_length=100, primary_key=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    approved = models.BooleanField()
+    reference = models.CharField(max_length=100)
+    decline_reason = models.CharField(max_length=500, blank=True)
+    requests = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.idempotency_key
 
 
 class OutboxMessage(messaging.OutboxMessage):

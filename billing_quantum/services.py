@@ -1,4 +1,5 @@
-"""Billing's write use cases: the cards customers register and the support plans they choose.
+"""Billing's write use cases: the cards customers register, the support plans they choose, and the
+charges, invoices and payment alerts of the monthly Payment job.
 
 Billing is the only place a card number exists in plaintext, and only while a registration is being
 handled: it is kept encrypted under billing's at-rest key, and the CVC is used to verify the card,
@@ -8,16 +9,41 @@ then dropped (PCI DSS 4.0 §3.3.1: never stored after authorization, even encryp
 import json
 import re
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from billing_quantum.apps import DATABASE
-from billing_quantum.card_keys import CardUnreadable, card_data_open, card_number_encrypt
-from billing_quantum.models import BillingAccount, Card, CardStatus
+from billing_quantum.card_keys import (
+    CardUnreadable,
+    card_data_open,
+    card_number_decrypt,
+    card_number_encrypt,
+)
+from billing_quantum.models import (
+    BillingAccount,
+    Card,
+    CardStatus,
+    Invoice,
+    InvoiceCounter,
+    InvoiceStatus,
+    Payment,
+    PaymentAlert,
+    PaymentStatus,
+)
+from billing_quantum.payment_provider import (
+    ChargeRequest,
+    ChargeResult,
+    PaymentProvider,
+    ProviderRefused,
+    ProviderTimeout,
+)
 from message_contracts.cards import (
     CardBrand,
     CardRegistered,
@@ -26,6 +52,7 @@ from message_contracts.cards import (
     card_brand_of,
     passes_luhn,
 )
+from message_contracts.invoices import InvoiceIssued, InvoiceLine, PaymentRecorded
 from message_contracts.support_plans import SupportPlanChosen
 from messaging.endpoint import endpoint_for
 
@@ -154,3 +181,201 @@ def _decline_reason(card: _CardData, *, brand: CardBrand | None, today: date) ->
     if len(card.cvc) != brand.cvc_length:
         return "the security code (CVC) is not valid for this card"
     return TEST_DECLINES.get(card.number)
+
+
+@dataclass(frozen=True)
+class ChargeFailure:
+    """The provider gave no answer we can act on: the outcome is unknown until asked again."""
+
+    reason: str
+
+
+ChargeAnswer = ChargeResult | ChargeFailure
+
+
+def payments_open(*, period: str, cards_by_account: dict[BillingAccount, Card]) -> None:
+    """Records, before any provider is asked, the charge each account owes for the period at its
+    current price. The unique (account, period) constraint makes this safe to run twice at once."""
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                account=account,
+                period=period,
+                contract_code=account.contract_code,
+                amount=account.monthly_price,
+                currency=account.currency,
+                card=card,
+            )
+            for account, card in cards_by_account.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@sensitive_variables("number", "request")
+def payment_charge(*, payment: Payment, provider: PaymentProvider) -> ChargeAnswer:
+    """Asks the provider to charge a pending payment, under its idempotency key. Writes nothing: the
+    card number is opened here, used, and forgotten."""
+    card = payment.card
+    try:
+        number = card_number_decrypt(key_id=card.key_id, ciphertext=card.number_ciphertext)
+        request = ChargeRequest(
+            idempotency_key=payment.idempotency_key,
+            card_number=number,
+            expiry_month=card.expiry_month,
+            expiry_year=card.expiry_year,
+            amount=payment.amount,
+            currency=payment.currency,
+        )
+        return provider.charge(request)
+    except (ProviderTimeout, ProviderRefused, CardUnreadable) as error:
+        return ChargeFailure(str(error))
+
+
+def payments_settle(*, answers: Sequence[tuple[Payment, ChargeAnswer]]) -> Counter[str]:
+    """Records the provider's answers in one transaction: an invoice (and its messages) for each
+    charge, a payment alert for each decline or failure. A payment another run settled meanwhile is
+    counted as already done and left alone. Returns how many payments ended in each status."""
+    outcomes: Counter[str] = Counter()
+    now = timezone.now()
+    issued_on = timezone.localdate()
+    settled: list[Payment] = []
+    invoices: list[Invoice] = []
+    with transaction.atomic(using=DATABASE):
+        still_pending = set(
+            Payment.objects.select_for_update()
+            .filter(pk__in=[payment.pk for payment, _ in answers], status=PaymentStatus.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # Locked until the transaction ends: concurrent runs number their invoices one after the
+        # other, and a rolled-back batch gives its numbers back.
+        counter, _ = InvoiceCounter.objects.select_for_update().get_or_create(year=issued_on.year)
+        for payment, answer in answers:
+            if payment.pk not in still_pending:
+                outcomes["already_done"] += 1
+                continue
+            payment.settled_at = now
+            invoice_number = ""
+            if isinstance(answer, ChargeResult) and answer.approved:
+                payment.status, payment.provider_reference = PaymentStatus.CHARGED, answer.reference
+                payment.failure_reason = ""
+                counter.last_sequence += 1
+                invoices.append(
+                    _invoice_issue(
+                        payment=payment, issued_on=issued_on, sequence=counter.last_sequence
+                    )
+                )
+                invoice_number = invoices[-1].number
+            else:
+                if isinstance(answer, ChargeResult):
+                    payment.status, payment.failure_reason = (
+                        PaymentStatus.DECLINED,
+                        answer.decline_reason or "declined",
+                    )
+                    payment.provider_reference = answer.reference
+                else:
+                    payment.status, payment.failure_reason = PaymentStatus.FAILED, answer.reason
+                PaymentAlert.objects.update_or_create(
+                    payment=payment,
+                    defaults={
+                        "reason": payment.failure_reason,
+                        "raised_at": now,
+                        "resolved_at": None,
+                    },
+                )
+            if payment.status != PaymentStatus.FAILED:
+                # A failure is not a fact yet: asking again may still charge the card.
+                _payment_fact_publish(payment=payment, invoice_number=invoice_number)
+            settled.append(payment)
+            outcomes[payment.status] += 1
+        Payment.objects.bulk_update(
+            settled, ["status", "provider_reference", "failure_reason", "settled_at"]
+        )
+        Invoice.objects.bulk_create(invoices)
+        counter.save(update_fields=["last_sequence"])
+    return outcomes
+
+
+def payment_retry(*, payment: Payment, provider: PaymentProvider) -> str:
+    """Charges a declined or failed payment again; returns its new status.
+
+    A failure (no answer) is asked again under the same key: the first request may have charged
+    the card, and only that key gets its answer back. A decline is final for its key, so a retry is
+    a new charge, on the account's newest active card, under a new key.
+    """
+    with transaction.atomic(using=DATABASE):
+        payment = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
+        if payment.status == PaymentStatus.DECLINED:
+            card = payment.account.cards.filter(status=CardStatus.ACTIVE).first()
+            if card is None:
+                return payment.status
+            payment.attempt += 1
+            payment.card = card
+        elif payment.status != PaymentStatus.FAILED:
+            return payment.status
+        payment.status = PaymentStatus.PENDING
+        payment.save(update_fields=["attempt", "card", "status"])
+        PaymentAlert.objects.filter(payment=payment).update(retries=F("retries") + 1)
+    payment = Payment.objects.select_related("account", "card").get(pk=payment.pk)
+    payments_settle(answers=[(payment, payment_charge(payment=payment, provider=provider))])
+    payment.refresh_from_db(fields=["status", "settled_at"])
+    if payment.status == PaymentStatus.CHARGED:
+        PaymentAlert.objects.filter(payment=payment).update(resolved_at=payment.settled_at)
+    return payment.status
+
+
+def _invoice_issue(*, payment: Payment, issued_on: date, sequence: int) -> Invoice:
+    """The invoice of a charged payment, numbered from the year's counter, published with the
+    invoice itself (the persistent path to the customer quantum); the caller stores it."""
+    line = InvoiceLine(
+        description=f"Support plan {payment.contract_code}, {payment.period}",
+        quantity=1,
+        unit_price=payment.amount,
+        amount=payment.amount,
+    )
+    invoice = Invoice(
+        number=f"{issued_on.year}-{sequence:06d}",
+        year=issued_on.year,
+        sequence=sequence,
+        account=payment.account,
+        payment=payment,
+        period=payment.period,
+        lines=[line.model_dump(mode="json")],
+        total=line.amount,
+        currency=payment.currency,
+        status=InvoiceStatus.PAID,
+        issued_on=issued_on,
+    )
+    endpoint_for(DATABASE).publish(
+        InvoiceIssued(
+            invoice_id=invoice.id,
+            number=invoice.number,
+            customer_id=payment.account.customer_id,
+            period=invoice.period,
+            issued_on=issued_on,
+            lines=[line],
+            total=invoice.total,
+            currency=invoice.currency,
+            status=invoice.status,
+            issued_at=invoice.issued_at,
+        )
+    )
+    return invoice
+
+
+def _payment_fact_publish(*, payment: Payment, invoice_number: str) -> None:
+    endpoint_for(DATABASE).publish(
+        PaymentRecorded(
+            payment_id=payment.id,
+            attempt=payment.attempt,
+            customer_id=payment.account.customer_id,
+            period=payment.period,
+            contract_code=payment.contract_code,
+            amount=payment.amount,
+            currency=payment.currency,
+            outcome=payment.status,
+            invoice_number=invoice_number,
+            recorded_at=payment.settled_at,
+        )
+    )

@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -233,6 +234,26 @@ CELERY_BEAT_SCHEDULE["sync-support-contracts"] = {
     "schedule": SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS,
     "options": {"queue": "customer", "expires": SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS},
 }
+
+# The seed's ticket processor: a periodic batch, so priorities are honoured across tickets.
+ASSIGNMENT_INTERVAL_SECONDS = env.float("ASSIGNMENT_INTERVAL_SECONDS", default=60.0)
+ASSIGNMENT_ALERT_AFTER_MINUTES = env.float("ASSIGNMENT_ALERT_AFTER_MINUTES", default=60.0)
+CELERY_BEAT_SCHEDULE["assign-tickets"] = {
+    "task": "ticketing.assign_tickets",
+    "schedule": ASSIGNMENT_INTERVAL_SECONDS,
+    "options": {"queue": "ticketing", "expires": ASSIGNMENT_INTERVAL_SECONDS},
+}
+
+# The monthly Payment job bills the month just ended, on the first of the next one (billing's queue).
+CELERY_BEAT_SCHEDULE["run-payment-job"] = {
+    "task": "billing.run_payment_job",
+    "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    "options": {"queue": "billing"},
+}
+# The simulated payment provider answers after this many seconds, as a real one takes its time.
+PAYMENT_PROVIDER_LATENCY_SECONDS = env.float("PAYMENT_PROVIDER_LATENCY_SECONDS", default=0.0)
+# How many charges the Payment job has in flight with the provider at once.
+PAYMENT_JOB_CONCURRENT_CHARGES = env.int("PAYMENT_JOB_CONCURRENT_CHARGES", default=8)
 
 # Every line names its flow (correlation id) and the message being handled, in every process;
 # LOG_FORMAT=json writes one JSON object a line for a log collector.

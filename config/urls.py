@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from customer_quantum.urls import customer_api, portal
 from operations.urls import health
+from ticketing.urls import expert_api
 
 urlpatterns = [
     path("", include(portal)),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/customer/", include(customer_api)),
+    path("api/ticketing/", include(expert_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("health/", include(health)),
 ]

@@ -1,8 +1,14 @@
 from datetime import datetime
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from customer_quantum.forms import TicketForm
 from customer_quantum.models import (
     CardSummary,
     Customer,
@@ -13,14 +19,50 @@ from customer_quantum.models import (
     SupportContract,
     Ticket,
 )
+from customer_quantum.services.tickets import ticket_submit
 from messaging.admin import register_message_tables
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "user_id", "created_at"]
+    list_display = ["name", "email", "user_id", "created_at", "file_ticket_link"]
     search_fields = ["name", "email", "=user_id"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="helpdesk")
+    def file_ticket_link(self, customer: Customer) -> str:
+        url = reverse("admin:customer_quantum_customer_file_ticket", args=[customer.pk])
+        return format_html('<a href="{}">File a ticket</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:customer_id>/file-ticket/",
+                self.admin_site.admin_view(self.file_ticket),
+                name="customer_quantum_customer_file_ticket",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_ticket(self, request: HttpRequest, customer_id: int) -> HttpResponse:
+        """The helpdesk files a ticket for a customer on the phone: the portal's own service, so
+        it flows exactly like a ticket the customer submitted."""
+        customer = get_object_or_404(Customer, pk=customer_id)
+        if not self.has_view_permission(request, customer):
+            raise PermissionDenied
+        form = TicketForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            ticket = ticket_submit(customer=customer, **form.cleaned_data)
+            self.message_user(request, f"Ticket {ticket.id} filed for {customer}.")
+            return redirect("admin:customer_quantum_ticket_change", ticket.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"File a ticket for {customer}",
+            "customer": customer,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/customer_quantum/customer/file_ticket.html", context)
 
 
 @admin.register(CardSummary)

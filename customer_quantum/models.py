@@ -8,9 +8,11 @@ from django.utils import timezone
 from message_contracts.support_contracts import CODE_MAX_LENGTH
 from message_contracts.tickets import (
     DESCRIPTION_MAX_LENGTH,
+    REGION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     DeviceCategory,
     Priority,
+    TicketProgress,
 )
 from messaging import models as messaging
 
@@ -26,6 +28,11 @@ class Customer(models.Model):
     email = models.EmailField(unique=True)
     phone = models.CharField(max_length=32, blank=True)
     address = models.TextField(max_length=500, blank=True)
+    region = models.CharField(
+        max_length=REGION_MAX_LENGTH,
+        blank=True,
+        help_text="Where the customer is served (a city or district): experts are matched on it.",
+    )
     notification_preference = models.CharField(
         max_length=10, choices=NotificationPreference.choices, default=NotificationPreference.EMAIL
     )
@@ -150,6 +157,10 @@ class Ticket(models.Model):
     )
     submitted_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # The newest status change from ticketing applied here: an older one arriving late never wins.
+    status_sequence = models.PositiveIntegerField(default=0)
+    expert_name = models.CharField(max_length=200, blank=True)
+    expected_arrival = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -171,6 +182,54 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Invoice(models.Model):
+    """The customer's copy of an invoice billing issued (the billing history); billing's id."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=20, unique=True)
+    period = models.CharField(max_length=7, help_text="The month billed, YYYY-MM.")
+    issued_on = models.DateField()
+    lines = models.JSONField()
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)
+    issued_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["customer", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TicketStatusChange(models.Model):
+    """One status change ticketing told about a ticket: the timeline the customer sees."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="status_changes")
+    sequence = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20,
+        choices=[(p.value, p.value.replace("_", " ").capitalize()) for p in TicketProgress],
+    )
+    changed_at = models.DateTimeField()
+    expert_name = models.CharField(max_length=200, blank=True)
+    expected_arrival = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "sequence"], name="one_status_change_per_ticket_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket}: {self.status}"
 
 
 class OutboxMessage(messaging.OutboxMessage):

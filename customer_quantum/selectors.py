@@ -2,7 +2,13 @@
 
 from django.db.models import QuerySet
 
-from customer_quantum.models import Customer, SupportContract, SupportPlan, Ticket
+from customer_quantum.models import (
+    Customer,
+    SupportContract,
+    SupportPlan,
+    Ticket,
+    TicketStatusChange,
+)
 
 
 def customer_of_user(user_id: int | None) -> Customer | None:
@@ -21,3 +27,8 @@ def support_contracts_offered() -> QuerySet[SupportContract]:
 
 def support_plan_of(customer: Customer) -> SupportPlan | None:
     return SupportPlan.objects.select_related("contract").filter(customer=customer).first()
+
+
+def ticket_timeline(ticket: Ticket) -> QuerySet[TicketStatusChange]:
+    """The status changes of a ticket in the order ticketing made them, whatever order they came in."""
+    return TicketStatusChange.objects.filter(ticket=ticket).order_by("sequence")

@@ -2,9 +2,11 @@ from django.urls import path
 
 from customer_quantum.api import cards as cards_api
 from customer_quantum.api import customers as customers_api
+from customer_quantum.api import invoices as invoices_api
 from customer_quantum.api import tickets as tickets_api
 from customer_quantum.views import account as account_pages
 from customer_quantum.views import cards as card_pages
+from customer_quantum.views import invoices as invoice_pages
 from customer_quantum.views import tickets as ticket_pages
 
 portal = (
@@ -17,6 +19,8 @@ portal = (
         path("plan/", account_pages.plan, name="plan"),
         path("cards/", card_pages.card_list, name="card-list"),
         path("cards/new/", card_pages.card_new, name="card-new"),
+        path("invoices/", invoice_pages.invoice_list, name="invoice-list"),
+        path("invoices/<uuid:invoice_id>/", invoice_pages.invoice_detail, name="invoice-detail"),
     ],
     "portal",
 )
@@ -30,6 +34,8 @@ customer_api = (
         path("contracts/", customers_api.SupportContracts.as_view(), name="contracts"),
         path("plan/", customers_api.Plan.as_view(), name="plan"),
         path("cards/", cards_api.CardListRegister.as_view(), name="cards"),
+        path("invoices/", invoices_api.InvoiceList.as_view(), name="invoices"),
+        path("invoices/<uuid:pk>/", invoices_api.InvoiceDetail.as_view(), name="invoice"),
     ],
     "customer-api",
 )

@@ -47,3 +47,43 @@ class TicketCreated(Message):
     device_category: DeviceCategory
     priority: Priority
     submitted_at: datetime
+
+
+REGION_MAX_LENGTH = 100
+
+
+class TicketCreatedV2(TicketCreated):
+    """Version 2 adds the customer's service region, which the assignment job matches experts on.
+
+    Ticketing keeps handling version 1: messages already in outboxes and dead letters still say it.
+    """
+
+    VERSION: ClassVar[int] = 2
+
+    customer_region: str = Field(max_length=REGION_MAX_LENGTH)
+
+
+class TicketProgress(enum.StrEnum):
+    """Where a ticket stands, in the words ticketing tells the customer quantum."""
+
+    QUEUED = "queued"  # waiting for an expert, again after an expert declined it
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class TicketStatusChanged(Message):
+    """Ticketing moved a ticket on. `sequence` counts the ticket's changes from 1, so the receiver
+    keeps the newest whatever order the messages arrive in."""
+
+    TYPE: ClassVar[str] = "TicketStatusChanged"
+    VERSION: ClassVar[int] = 1
+    RECEIVER: ClassVar[str] = "customer"
+
+    ticket_id: UUID
+    sequence: int = Field(ge=1)
+    status: TicketProgress
+    changed_at: datetime
+    expert_name: str = Field(default="", max_length=200)
+    expected_arrival: datetime | None = None

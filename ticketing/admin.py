@@ -3,7 +3,17 @@ from django.contrib import admin
 
 from message_contracts.tickets import DeviceCategory
 from messaging.admin import register_message_tables
-from ticketing.models import DeadLetter, InboxMessage, OutboxMessage, SupportContract, Ticket
+from ticketing.models import (
+    Article,
+    Assignment,
+    DeadLetter,
+    Expert,
+    InboxMessage,
+    OutboxMessage,
+    SupportContract,
+    Ticket,
+    UnassignedTicketAlert,
+)
 
 DEVICE_CATEGORY_CHOICES = [
     (category.value, category.value.capitalize()) for category in DeviceCategory
@@ -75,11 +85,38 @@ class SupportContractAdmin(admin.ModelAdmin):
         return ["code", "updated_at"] if obj else ["updated_at"]
 
 
+class AssignmentInline(admin.TabularInline):
+    """The ticket's history of offers to experts; written by the job and the experts, never here."""
+
+    model = Assignment
+    extra = 0
+    can_delete = False
+    fields = [
+        "expert",
+        "status",
+        "assigned_at",
+        "expected_arrival",
+        "accepted_at",
+        "started_at",
+        "completed_at",
+        "rejected_at",
+        "rejection_reason",
+        "resolution_notes",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
+    """The helpdesk's ticket search: by customer (name or id), ticket id, status and text."""
+
     list_display = [
         "title",
         "customer_name",
+        "customer_region",
         "device_category",
         "priority",
         "status",
@@ -88,7 +125,98 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["status", "priority", "device_category"]
     search_fields = ["=id", "title", "description", "customer_name", "=customer_id"]
     date_hierarchy = "submitted_at"
-    readonly_fields = ["id", "customer_id", "submitted_at", "received_at"]
+    readonly_fields = [
+        "id",
+        "customer_id",
+        "status",
+        "status_sequence",
+        "submitted_at",
+        "received_at",
+    ]
+    inlines = [AssignmentInline]
+
+
+class ExpertForm(forms.ModelForm):
+    skills = forms.MultipleChoiceField(
+        choices=DEVICE_CATEGORY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The devices the expert repairs.",
+    )
+
+    class Meta:
+        model = Expert
+        fields = ["user_id", "name", "phone", "skills", "region", "available", "capacity"]
+
+
+class SkillFilter(DeviceCategoryFilter):
+    title = "skill"
+    parameter_name = "skill"
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(skills__icontains=f'"{self.value()}"')
+
+
+@admin.register(Expert)
+class ExpertAdmin(admin.ModelAdmin):
+    form = ExpertForm
+    list_display = ["name", "region", "skill_list", "available", "open_assignments", "capacity"]
+    list_filter = ["available", "region", SkillFilter]
+    search_fields = ["name", "region", "phone", "=user_id"]
+    readonly_fields = ["open_assignments"]
+
+    @admin.display(description="skills")
+    def skill_list(self, expert: Expert) -> str:
+        return ", ".join(expert.skills)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "expert", "status", "assigned_at", "expected_arrival"]
+    list_filter = ["status"]
+    search_fields = ["=ticket__id", "ticket__title", "expert__name"]
+    list_select_related = ["ticket", "expert"]
+    date_hierarchy = "assigned_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(UnassignedTicketAlert)
+class UnassignedTicketAlertAdmin(admin.ModelAdmin):
+    """Tickets no expert could take for too long: staff find one (or change an expert's region,
+    skills or capacity) and the next run assigns it."""
+
+    list_display = ["ticket", "ticket_region", "ticket_device", "raised_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=ticket__id", "ticket__title", "ticket__customer_name"]
+    list_select_related = ["ticket"]
+
+    @admin.display(description="region")
+    def ticket_region(self, alert: UnassignedTicketAlert) -> str:
+        return alert.ticket.customer_region
+
+    @admin.display(description="device")
+    def ticket_device(self, alert: UnassignedTicketAlert) -> str:
+        return alert.ticket.device_category
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "device_category", "author", "updated_at"]
+    list_filter = ["device_category"]
+    search_fields = ["title", "body"]
+    list_select_related = ["author"]
 
 
 register_message_tables(OutboxMessage, InboxMessage, DeadLetter)

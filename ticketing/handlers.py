@@ -1,8 +1,8 @@
 """One function per message ticketing receives; each calls a service."""
 
-from message_contracts.tickets import TicketCreated
+from message_contracts.tickets import TicketCreated, TicketCreatedV2
 from ticketing.services import ticket_register
 
 
-def ticket_created(message: TicketCreated) -> None:
+def ticket_created(message: TicketCreated | TicketCreatedV2) -> None:
     ticket_register(submitted=message)

@@ -20,8 +20,17 @@ class TicketSerializer(serializers.ModelSerializer):
             "status",
             "submitted_at",
             "status_changed_at",
+            "expert_name",
+            "expected_arrival",
         ]
-        read_only_fields = ["id", "status", "submitted_at", "status_changed_at"]
+        read_only_fields = [
+            "id",
+            "status",
+            "submitted_at",
+            "status_changed_at",
+            "expert_name",
+            "expected_arrival",
+        ]
 
 
 class CustomerTicketView(CustomerAPIView):

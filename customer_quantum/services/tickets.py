@@ -3,8 +3,8 @@
 from django.db import transaction
 
 from customer_quantum.apps import DATABASE
-from customer_quantum.models import Customer, Ticket
-from message_contracts.tickets import Priority, TicketCreated
+from customer_quantum.models import Customer, Ticket, TicketStatus, TicketStatusChange
+from message_contracts.tickets import Priority, TicketCreatedV2, TicketProgress, TicketStatusChanged
 from messaging.endpoint import endpoint_for
 
 
@@ -28,10 +28,11 @@ def ticket_submit(
     with transaction.atomic(using=DATABASE):
         ticket.save()
         endpoint_for(DATABASE).publish(
-            TicketCreated(
+            TicketCreatedV2(
                 ticket_id=ticket.id,
                 customer_id=customer.id,
                 customer_name=customer.name,
+                customer_region=customer.region,
                 title=ticket.title,
                 description=ticket.description,
                 device_category=ticket.device_category,
@@ -40,3 +41,41 @@ def ticket_submit(
             )
         )
     return ticket
+
+
+# What the customer sees of each step of ticketing's work.
+CUSTOMER_STATUS = {
+    TicketProgress.QUEUED: TicketStatus.SUBMITTED,
+    TicketProgress.ASSIGNED: TicketStatus.ASSIGNED,
+    TicketProgress.ACCEPTED: TicketStatus.ASSIGNED,
+    TicketProgress.IN_PROGRESS: TicketStatus.IN_PROGRESS,
+    TicketProgress.COMPLETED: TicketStatus.COMPLETED,
+}
+
+
+class StatusForUnknownTicket(Exception):
+    """Ticketing reported on a ticket this quantum never submitted."""
+
+
+def ticket_status_record(*, change: TicketStatusChanged) -> None:
+    """Keeps the change in the ticket's timeline, and makes it the ticket's status only if it is
+    newer than the one shown: messages may arrive late, twice or out of order (invariant 6)."""
+    if not Ticket.objects.filter(pk=change.ticket_id).exists():
+        raise StatusForUnknownTicket(f"no ticket {change.ticket_id} in the customer quantum")
+    TicketStatusChange.objects.get_or_create(
+        ticket_id=change.ticket_id,
+        sequence=change.sequence,
+        defaults={
+            "status": change.status,
+            "changed_at": change.changed_at,
+            "expert_name": change.expert_name,
+            "expected_arrival": change.expected_arrival,
+        },
+    )
+    Ticket.objects.filter(pk=change.ticket_id, status_sequence__lt=change.sequence).update(
+        status=CUSTOMER_STATUS[change.status],
+        status_sequence=change.sequence,
+        status_changed_at=change.changed_at,
+        expert_name=change.expert_name,
+        expected_arrival=change.expected_arrival,
+    )

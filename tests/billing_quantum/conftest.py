@@ -1,10 +1,13 @@
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from billing_quantum.card_keys import card_number_encrypt
+from billing_quantum.models import BillingAccount, Card, CardStatus
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.cards import CardRegistered
 from tests.billing_quantum.traces import envelope_of, seal
@@ -48,3 +51,53 @@ def from_customer():
         return envelope_of(customer_endpoint.outbox.objects.get(pk=message_id), sender="customer")
 
     return publish
+
+
+@pytest.fixture
+def account_to_bill():
+    """A billing account with a plan and, unless `card_number` is None, an active card."""
+
+    def create(
+        *,
+        customer_id: int,
+        card_number: str | None = "4242424242424242",
+        price: str = "29.90",
+    ) -> BillingAccount:
+        account = BillingAccount.objects.create(
+            customer_id=customer_id,
+            customer_name=f"Customer {customer_id}",
+            customer_email=f"customer{customer_id}@example.com",
+            contract_code="premium",
+            monthly_price=Decimal(price),
+            currency="EUR",
+            plan_chosen_at=timezone.now(),
+        )
+        if card_number is not None:
+            active_card_add(account=account, number=card_number)
+        return account
+
+    return create
+
+
+def active_card_add(*, account: BillingAccount, number: str) -> Card:
+    """An active card as billing keeps one after verifying it: the number encrypted at rest."""
+    key_id, ciphertext = card_number_encrypt(number)
+    return Card.objects.create(
+        card_id=uuid.uuid4(),
+        account=account,
+        brand="Visa",
+        last4=number[-4:],
+        expiry_month=12,
+        expiry_year=timezone.now().year + 3,
+        holder_name=account.customer_name,
+        number_ciphertext=ciphertext,
+        key_id=key_id,
+        status=CardStatus.ACTIVE,
+        registered_at=timezone.now(),
+    )
+
+
+@pytest.fixture(autouse=True)
+def charges_one_at_a_time(settings):
+    """The unit tests' SQLite database is not shared with other threads' connections."""
+    settings.PAYMENT_JOB_CONCURRENT_CHARGES = 1

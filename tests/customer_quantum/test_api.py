@@ -38,7 +38,8 @@ def test_submission_stores_a_ticket_created_message_for_ticketing(api, customer)
     response = api.post(TICKETS, VALID, format="json")
 
     message = OutboxMessage.objects.get()
-    assert (message.type, message.version, message.receiver) == ("TicketCreated", 1, "ticketing")
+    assert (message.type, message.version, message.receiver) == ("TicketCreated", 2, "ticketing")
+    assert message.payload["customer_region"] == customer.region
     assert message.payload["ticket_id"] == response.data["id"]
     assert message.payload["customer_id"] == customer.id
     assert message.payload["title"] == VALID["title"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.apps import AppConfig
 
-from message_contracts.tickets import TicketCreated
+from message_contracts.tickets import TicketCreated, TicketCreatedV2
 
 POISON_TITLE = "poison"
 FAULT_SWITCH_VARIABLE = "SYSOPS_INJECTED_FAULT"
@@ -25,12 +25,16 @@ class InjectedFaultsConfig(AppConfig):
     def ready(self) -> None:
         from ticketing.endpoint import endpoint
 
-        contract = (TicketCreated.TYPE, TicketCreated.VERSION)
-        product_handler = endpoint._handlers[contract]
+        # Every version ticketing takes in: the customer quantum sends the newest.
+        for contract in (TicketCreated, TicketCreatedV2):
+            key = (contract.TYPE, contract.VERSION)
+            endpoint._handlers[key] = failing_on_poison(endpoint._handlers[key])
 
-        def failing_on_poison(message: TicketCreated) -> None:
-            if message.title == POISON_TITLE and fault_is_on():
-                raise RuntimeError("injected fault")
-            product_handler(message)
 
-        endpoint._handlers[contract] = failing_on_poison
+def failing_on_poison(product_handler):
+    def handler(message: TicketCreated) -> None:
+        if message.title == POISON_TITLE and fault_is_on():
+            raise RuntimeError("injected fault")
+        product_handler(message)
+
+    return handler

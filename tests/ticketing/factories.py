@@ -1,8 +1,10 @@
+import uuid
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from ticketing.models import SupportContract
+from ticketing.models import Article, Expert, SupportContract, Ticket
 
 
 class SupportContractFactory(factory.django.DjangoModelFactory):
@@ -16,3 +18,38 @@ class SupportContractFactory(factory.django.DjangoModelFactory):
     currency = "USD"
     response_time_hours = 24
     device_categories = factory.LazyFunction(lambda: ["computer", "phone"])
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A ticket as ticketing took it in, waiting for the assignment job."""
+
+    class Meta:
+        model = Ticket
+
+    id = factory.LazyFunction(uuid.uuid4)
+    customer_id = factory.Sequence(lambda n: n + 1)
+    customer_name = "Alice Martin"
+    customer_region = "Springfield"
+    title = factory.Sequence(lambda n: f"Device {n} does not start")
+    device_category = "phone"
+    priority = "normal"
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class ExpertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Expert
+
+    user_id = factory.Sequence(lambda n: 10_000 + n)
+    name = factory.Sequence(lambda n: f"Expert {n}")
+    skills = factory.LazyFunction(lambda: ["phone", "computer"])
+    region = "Springfield"
+    capacity = 3
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    body = "How to fix it."

@@ -1,4 +1,4 @@
-"""Demo data for trying the system by hand: a staff administrator, a few customers and the
+"""Demo data for trying the system by hand: a staff administrator, a few customers, experts and the
 support-contract catalog, replicated once so the portal can offer it at once."""
 
 from decimal import Decimal
@@ -10,7 +10,7 @@ from customer_quantum.selectors import customer_of_user
 from customer_quantum.services.customers import customer_create
 from message_contracts.tickets import DeviceCategory
 from operations.replication import support_contracts_sync
-from ticketing.models import SupportContract
+from ticketing.models import Expert, SupportContract
 
 DEMO_PASSWORD = "sysops-demo"  # noqa: S105 - published demo credentials, printed on start
 ADMIN = "admin"
@@ -18,6 +18,13 @@ CUSTOMERS = [
     ("alice", "Alice Martin", "alice@example.com"),
     ("bob", "Bob Chen", "bob@example.com"),
     ("carol", "Carol Diaz", "carol@example.com"),
+]
+DEMO_REGION = "Springfield"
+# Experts sign in to the mobile app's API (/api/ticketing/) with the same demo password.
+EXPERTS = [
+    ("ada", "Ada Lovelace", ["computer", "phone", "tablet"], DEMO_REGION),
+    ("grace", "Grace Hopper", ["television", "audio", "camera"], DEMO_REGION),
+    ("linus", "Linus Torvalds", list(DeviceCategory), "Shelbyville"),
 ]
 SUPPORT_CONTRACTS = [
     {
@@ -67,7 +74,14 @@ class Command(BaseCommand):
                     username, email, DEMO_PASSWORD, first_name=first, last_name=last
                 )
             if customer_of_user(user.id) is None:
-                customer_create(user_id=user.id, name=name, email=email)
+                customer_create(user_id=user.id, name=name, email=email, region=DEMO_REGION)
+        for username, name, skills, region in EXPERTS:
+            user = users.filter(username=username).first() or users.create_user(
+                username, f"{username}@sysops.example.com", DEMO_PASSWORD
+            )
+            Expert.objects.get_or_create(
+                user_id=user.id, defaults={"name": name, "skills": skills, "region": region}
+            )
         for contract in SUPPORT_CONTRACTS:
             # An administrator's later edits to a demo contract are kept.
             SupportContract.objects.get_or_create(code=contract["code"], defaults=contract)
@@ -75,5 +89,6 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo ready. Portal: http://127.0.0.1:8000/ "
             f"(customers {', '.join(c[0] for c in CUSTOMERS)}, password {DEMO_PASSWORD}); "
-            f"staff admin: http://127.0.0.1:8000/admin/ ({ADMIN} / {DEMO_PASSWORD})"
+            f"staff admin: http://127.0.0.1:8000/admin/ ({ADMIN} / {DEMO_PASSWORD}); "
+            f"experts' API: /api/ticketing/ ({', '.join(e[0] for e in EXPERTS)})"
         )

@@ -1,0 +1,37 @@
+"""Invoices billing issued: the customer quantum keeps its copy, so the portal shows the billing
+history without asking billing."""
+
+from django.db import transaction
+
+from customer_quantum.apps import DATABASE
+from customer_quantum.models import Customer, Invoice
+from message_contracts.invoices import InvoiceIssued
+
+
+class InvoiceForUnknownCustomer(Exception):
+    """Billing invoiced a customer id this quantum does not hold: no retry can change that."""
+
+
+def invoice_record(*, issued: InvoiceIssued) -> Invoice:
+    """Stores the customer's copy once; the same invoice again changes nothing."""
+    with transaction.atomic(using=DATABASE):
+        customer = Customer.objects.filter(pk=issued.customer_id).first()
+        if customer is None:
+            raise InvoiceForUnknownCustomer(
+                f"invoice {issued.number} is for customer {issued.customer_id}, who is not known here"
+            )
+        invoice, _ = Invoice.objects.get_or_create(
+            id=issued.invoice_id,
+            defaults={
+                "customer": customer,
+                "number": issued.number,
+                "period": issued.period,
+                "issued_on": issued.issued_on,
+                "lines": [line.model_dump(mode="json") for line in issued.lines],
+                "total": issued.total,
+                "currency": issued.currency,
+                "status": issued.status,
+                "issued_at": issued.issued_at,
+            },
+        )
+    return invoice

@@ -1,0 +1,80 @@
+"""Billing accounts for the integration tests, and a Payment job run as an operator runs it: a
+`manage.py run_payment_job` process of its own on the test databases."""
+
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing_quantum.card_keys import card_number_encrypt
+from billing_quantum.models import BillingAccount, Card, CardStatus
+from customer_quantum.models import Customer
+from tests.integration.processes import ManagedProcess
+from tests.integration.system import REPOSITORY, venv_command
+
+PERIOD = "2026-10"
+
+
+def card_keys() -> dict[str, str]:
+    """The test process's card keys, so a job process opens the numbers the test encrypted."""
+    return {
+        name: getattr(settings, name)
+        for name in (
+            "CARD_SEALING_KEY_ID",
+            "CARD_SEALING_PUBLIC_KEY",
+            "CARD_SEALING_PRIVATE_KEYS",
+            "CARD_STORAGE_KEY_ID",
+            "CARD_STORAGE_KEYS",
+        )
+    }
+
+
+def customers_to_bill(count: int, *, number: str = "4242424242424242") -> list[int]:
+    """Customers in the customer quantum and their billing accounts, each with a plan and an
+    active card, as registration leaves them; returns the customer ids."""
+    customers = Customer.objects.bulk_create(
+        Customer(user_id=10_000 + n, name=f"Customer {n}", email=f"customer{n}@example.com")
+        for n in range(count)
+    )
+    accounts = BillingAccount.objects.bulk_create(
+        BillingAccount(
+            customer_id=customer.id,
+            customer_name=customer.name,
+            customer_email=customer.email,
+            contract_code="premium",
+            monthly_price=Decimal("29.90"),
+            currency="EUR",
+            plan_chosen_at=timezone.now(),
+        )
+        for customer in customers
+    )
+    key_id, ciphertext = card_number_encrypt(number)
+    Card.objects.bulk_create(
+        Card(
+            card_id=uuid.uuid4(),
+            account=account,
+            brand="Visa",
+            last4=number[-4:],
+            expiry_month=12,
+            expiry_year=timezone.now().year + 3,
+            holder_name=account.customer_name,
+            number_ciphertext=ciphertext,
+            key_id=key_id,
+            status=CardStatus.ACTIVE,
+            registered_at=timezone.now(),
+        )
+        for account in accounts
+    )
+    return [customer.id for customer in customers]
+
+
+def payment_job(name: str, *, env: dict[str, str], workdir: Path, period: str = PERIOD):
+    return ManagedProcess(
+        name,
+        venv_command("python", f"manage.py run_payment_job --period {period}"),
+        env=env,
+        cwd=REPOSITORY,
+        log_path=workdir / f"{name}.log",
+    )

@@ -1,0 +1,82 @@
+"""The helpdesk finds tickets by customer, id, status or text; staff keep experts and see alerts."""
+
+import pytest
+from django.urls import reverse
+
+from tests.ticketing.factories import ExpertFactory, TicketFactory
+from ticketing.jobs import tickets_assign
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+TICKETS = reverse("admin:ticketing_ticket_changelist")
+
+
+def found(admin_client, url: str, **query) -> set[str]:
+    response = admin_client.get(url, query)
+    assert response.status_code == 200
+    return {str(row) for row in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "Grace"}, {"Laptop fan"}),
+        ({"q": "flickers"}, {"Television dark"}),
+        ({"status__exact": "assigned"}, {"Laptop fan"}),
+    ],
+)
+def test_the_helpdesk_finds_tickets(admin_client, query, expected):
+    ExpertFactory(skills=["computer"])
+    TicketFactory(title="Laptop fan", customer_name="Grace Hopper", device_category="computer")
+    TicketFactory(
+        title="Television dark", description="The screen flickers.", device_category="television"
+    )
+    tickets_assign()
+
+    assert found(admin_client, TICKETS, **query) == expected
+
+
+def test_the_helpdesk_finds_a_ticket_by_its_id_and_sees_its_assignments(admin_client):
+    ExpertFactory(name="Ada Expert")
+    ticket = TicketFactory(title="Phone dead")
+    TicketFactory(title="Other")
+    tickets_assign()
+
+    assert found(admin_client, TICKETS, q=str(ticket.pk)) == {"Phone dead"}
+    page = admin_client.get(reverse("admin:ticketing_ticket_change", args=[ticket.pk]))
+    assert "Ada Expert" in page.content.decode()
+
+
+def test_staff_search_and_filter_experts(admin_client):
+    ExpertFactory(name="Ada", region="Springfield", skills=["phone"])
+    ExpertFactory(name="Bob", region="Shelbyville", skills=["camera"])
+    experts = reverse("admin:ticketing_expert_changelist")
+
+    assert found(admin_client, experts, q="Shelbyville") == {"Bob"}
+    assert found(admin_client, experts, skill="phone") == {"Ada"}
+
+
+def test_staff_add_an_expert_with_known_skills(admin_client):
+    response = admin_client.post(
+        reverse("admin:ticketing_expert_add"),
+        {
+            "user_id": "42",
+            "name": "Cleo",
+            "skills": ["tablet"],
+            "region": "Springfield",
+            "available": "on",
+            "capacity": "2",
+        },
+    )
+
+    assert response.status_code == 302
+    assert found(admin_client, reverse("admin:ticketing_expert_changelist")) == {"Cleo"}
+
+
+def test_staff_see_the_alerts_for_tickets_nobody_could_take(admin_client, settings):
+    settings.ASSIGNMENT_ALERT_AFTER_MINUTES = 0
+    TicketFactory(title="Drone crashed", device_category="other")
+    tickets_assign()
+
+    alerts = reverse("admin:ticketing_unassignedticketalert_changelist")
+    assert found(admin_client, alerts) == {"Unassigned: Drone crashed"}

@@ -1,0 +1,168 @@
+"""The experts' mobile app API: their assignments, each step of the work, the knowledge base."""
+
+from collections.abc import Callable
+
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from ticketing import services
+from ticketing.models import Article, Assignment, Expert
+from ticketing.selectors import articles_search, assignments_of, expert_of_user
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "wrong_state"
+
+
+class ExpertAPIView(generics.GenericAPIView):
+    """A view for a signed-in expert only."""
+
+    expert: Expert
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        expert = expert_of_user(request.user.id)
+        if expert is None:
+            raise PermissionDenied("This account has no expert profile.")
+        self.expert = expert
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    ticket_id = serializers.UUIDField(source="ticket.id")
+    title = serializers.CharField(source="ticket.title")
+    description = serializers.CharField(source="ticket.description")
+    device_category = serializers.CharField(source="ticket.device_category")
+    priority = serializers.CharField(source="ticket.priority")
+    customer_name = serializers.CharField(source="ticket.customer_name")
+    customer_region = serializers.CharField(source="ticket.customer_region")
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "status",
+            "ticket_id",
+            "title",
+            "description",
+            "device_category",
+            "priority",
+            "customer_name",
+            "customer_region",
+            "assigned_at",
+            "expected_arrival",
+            "accepted_at",
+            "started_at",
+            "completed_at",
+            "rejected_at",
+            "rejection_reason",
+            "resolution_notes",
+        ]
+
+
+class AssignmentList(ExpertAPIView, generics.ListAPIView):
+    """The signed-in expert's assignments, newest first."""
+
+    serializer_class = AssignmentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no expert
+            return Assignment.objects.none()
+        return assignments_of(self.expert)
+
+
+class RejectionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class CompletionSerializer(serializers.Serializer):
+    resolution_notes = serializers.CharField(max_length=5000)
+
+
+class AssignmentStep(ExpertAPIView):
+    """POST moves one of the expert's assignments a step on; another's is a 404, a step the
+    assignment cannot take now is a 409, and either way nothing changes."""
+
+    serializer_class = AssignmentSerializer
+    step: Callable[..., Assignment]
+    input_serializer: type[serializers.Serializer] | None = None
+
+    def post(self, request, pk: int) -> Response:
+        given = {}
+        if self.input_serializer is not None:
+            form = self.input_serializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            given = form.validated_data
+        try:
+            assignment = self.step(expert=self.expert, assignment_id=pk, **given)
+        except services.AssignmentNotFound as error:
+            raise NotFound(str(error)) from None
+        except services.WrongAssignmentState as error:
+            raise Conflict(str(error)) from None
+        return Response(AssignmentSerializer(assignment).data)
+
+
+class AssignmentAccept(AssignmentStep):
+    step = staticmethod(services.assignment_accept)
+
+
+class AssignmentReject(AssignmentStep):
+    """Declines the assignment with a reason; the ticket goes back to the queue for another expert."""
+
+    step = staticmethod(services.assignment_reject)
+    input_serializer = RejectionSerializer
+
+
+class AssignmentStart(AssignmentStep):
+    step = staticmethod(services.assignment_start)
+
+
+class AssignmentComplete(AssignmentStep):
+    step = staticmethod(services.assignment_complete)
+    input_serializer = CompletionSerializer
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.name", default="", read_only=True)
+
+    class Meta:
+        model = Article
+        fields = ["id", "title", "body", "device_category", "author", "created_at", "updated_at"]
+        read_only_fields = ["id", "author", "created_at", "updated_at"]
+
+
+class ArticleListCreate(ExpertAPIView, generics.ListCreateAPIView):
+    """`?q=words` searches the knowledge base, most relevant first; without it, newest first.
+    POST writes a new article."""
+
+    serializer_class = ArticleSerializer
+
+    def list(self, request, *args, **kwargs) -> Response:
+        text = request.query_params.get("q", "").strip()
+        if not text:
+            return super().list(request, *args, **kwargs)
+        return Response(ArticleSerializer(articles_search(text=text), many=True).data)
+
+    def get_queryset(self):
+        return Article.objects.select_related("author")
+
+    def perform_create(self, serializer: ArticleSerializer) -> None:
+        serializer.instance = services.article_create(
+            author=self.expert, **serializer.validated_data
+        )
+
+
+class ArticleDetail(ExpertAPIView, generics.RetrieveUpdateAPIView):
+    """One article; PATCH updates it (any expert may improve any article)."""
+
+    serializer_class = ArticleSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Article.objects.select_related("author")
+
+    def perform_update(self, serializer: ArticleSerializer) -> None:
+        serializer.instance = services.article_update(
+            article=serializer.instance, **serializer.validated_data
+        )
