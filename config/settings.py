@@ -176,6 +176,12 @@ MESSAGING_RETRY_BASE_SECONDS = env.float("MESSAGING_RETRY_BASE_SECONDS", default
 MESSAGING_RETRY_MAX_SECONDS = env.float("MESSAGING_RETRY_MAX_SECONDS", default=300.0)
 MESSAGING_SWEEP_INTERVAL_SECONDS = env.float("MESSAGING_SWEEP_INTERVAL_SECONDS", default=5.0)
 MESSAGING_SWEEP_GRACE_SECONDS = env.float("MESSAGING_SWEEP_GRACE_SECONDS", default=2.0)
+# A message the receiver has not confirmed within this time is handed over again (it may have been
+# lost with a broker's data, or with a killed worker): keep it above the retries' total delay.
+MESSAGING_CONFIRM_TIMEOUT_SECONDS = env.float("MESSAGING_CONFIRM_TIMEOUT_SECONDS", default=120.0)
+MESSAGING_RESEND_MAX_SECONDS = env.float("MESSAGING_RESEND_MAX_SECONDS", default=3600.0)
+# Confirmed outbox rows and applied inbox rows are forgotten after this many days.
+MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=7)
 
 # Celery: one queue per quantum, named after it; JSON only; a message is acknowledged only after its
 # handler committed, and re-queued if the worker dies.
@@ -222,6 +228,14 @@ CELERY_BEAT_SCHEDULE = {
         "args": [quantum],
         # A sweep that waited longer than one interval is superseded by the next one.
         "options": {"queue": quantum, "expires": MESSAGING_SWEEP_INTERVAL_SECONDS},
+    }
+    for quantum in QUANTA
+} | {
+    f"prune-{quantum}-messages": {
+        "task": "messaging.prune",
+        "schedule": 24 * 3600,
+        "args": [quantum],
+        "options": {"queue": quantum},
     }
     for quantum in QUANTA
 }

@@ -1,9 +1,10 @@
 """A quantum's end of the message bus.
 
 Sending: `publish` stores the message in the sender's outbox inside the caller's transaction; once
-that commits the message is handed to the broker (the fast path), and a periodic sweep hands over
-whatever the fast path could not (broker down, process killed). The outbox row is the record of
-truth, never the queue.
+that commits the message is handed to the broker (the fast path). The receiver confirms each
+message it has settled (applied, or buried in dead letters); a periodic sweep hands over again
+whatever is not confirmed in time, so a message lost with a broker's data or with a killed worker
+still arrives. The outbox row is the record of truth, never the queue.
 
 Receiving: each delivery is counted in the inbox in a transaction of its own, then the handler runs
 in a second transaction that also marks the message applied, so a duplicate changes nothing and a
@@ -51,6 +52,15 @@ class RetryLater(Exception):
     def __init__(self, delay: float) -> None:
         super().__init__(f"retry in {delay:.1f}s")
         self.delay = delay
+
+
+def resend_delay(sends: int) -> float:
+    """How long a sender waits for a confirmation before handing a message over again: the
+    timeout, doubled at each send, so a receiver down for hours is not flooded with copies."""
+    return min(
+        settings.MESSAGING_RESEND_MAX_SECONDS,
+        settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS * 2 ** (sends - 1),
+    )
 
 
 def retry_delay(deliveries: int) -> float:
@@ -109,21 +119,23 @@ class Endpoint:
                 receiver=message.RECEIVER,
                 correlation_id=correlation_id or current_correlation_id() or message_id,
                 payload=message.model_dump(mode="json"),
-                created_at=timezone.now(),
+                created_at=(now := timezone.now()),
+                resend_at=now + timedelta(seconds=settings.MESSAGING_SWEEP_GRACE_SECONDS),
             )
             transaction.on_commit(lambda: self._hand_to_broker(row), using=self.quantum)
         return message_id
 
     def sweep(self) -> int:
-        """Hands the broker every message the fast path has not; stops at the first refusal."""
-        grace = timedelta(seconds=settings.MESSAGING_SWEEP_GRACE_SECONDS)
+        """Hands the broker every message that is due: never handed over (broker down, process
+        killed after commit), or handed over but not confirmed in time (the broker lost it, or the
+        worker that took it died). Stops at the first refusal."""
         handed = 0
         while True:
             with transaction.atomic(using=self.quantum):
                 batch = list(
                     self.outbox.objects.using(self.quantum)
                     .select_for_update(skip_locked=True)
-                    .filter(sent_at__isnull=True, created_at__lte=timezone.now() - grace)
+                    .filter(confirmed_at__isnull=True, resend_at__lte=timezone.now())
                     .order_by("created_at")[:SWEEP_BATCH]
                 )
                 for row in batch:
@@ -132,6 +144,25 @@ class Endpoint:
                     handed += 1
             if len(batch) < SWEEP_BATCH:
                 return handed
+
+    def confirm(self, message_ids: list[str]) -> int:
+        """The receiver has applied (or buried) these messages: they are never sent again."""
+        return (
+            self.outbox.objects.using(self.quantum)
+            .filter(pk__in=message_ids, confirmed_at__isnull=True)
+            .update(confirmed_at=timezone.now(), resend_at=None)
+        )
+
+    def prune(self, *, older_than: timedelta) -> tuple[int, int]:
+        """Forgets confirmed outbox rows and applied inbox rows past retention: bounded storage.
+
+        An inbox row must outlive every duplicate of its message, so retention is kept far above
+        the broker's visibility timeout and the resend schedule.
+        """
+        cutoff = timezone.now() - older_than
+        outbox, _ = self.outbox.objects.using(self.quantum).filter(confirmed_at__lt=cutoff).delete()
+        inbox, _ = self.inbox.objects.using(self.quantum).filter(applied_at__lt=cutoff).delete()
+        return outbox, inbox
 
     def _hand_to_broker(self, row: models.Model) -> bool:
         envelope = Envelope(
@@ -143,7 +174,9 @@ class Endpoint:
             sender=self.quantum,
             payload=row.payload,
         )
-        unsent = self.outbox.objects.using(self.quantum).filter(pk=row.pk, sent_at__isnull=True)
+        unconfirmed = self.outbox.objects.using(self.quantum).filter(
+            pk=row.pk, confirmed_at__isnull=True
+        )
         try:
             current_app.send_task(
                 "messaging.deliver",
@@ -159,9 +192,17 @@ class Endpoint:
                     row.type,
                     _describe(error),
                 )
-            unsent.update(send_attempts=F("send_attempts") + 1, last_send_error=_describe(error))
+            unconfirmed.update(
+                send_attempts=F("send_attempts") + 1, last_send_error=_describe(error)
+            )
             return False
-        unsent.update(sent_at=timezone.now(), send_attempts=F("send_attempts") + 1)
+        now = timezone.now()
+        unconfirmed.update(
+            sent_at=now,
+            send_attempts=F("send_attempts") + 1,
+            last_send_error="",
+            resend_at=now + timedelta(seconds=resend_delay(row.send_attempts + 1)),
+        )
         return True
 
     def receive(self, raw: Any) -> Outcome:
@@ -170,7 +211,21 @@ class Endpoint:
         except ContractViolation as violation:
             return self._bury(raw, str(violation), deliveries=1)
         with flow(envelope.correlation_id, message_id=envelope.id):
-            return self._receive(raw, envelope)
+            outcome = self._receive(raw, envelope)
+            self._confirm_to_sender(envelope)
+        return outcome
+
+    def _confirm_to_sender(self, envelope: Envelope) -> None:
+        """Not through the outbox: a lost confirmation costs only a resend, which the inbox absorbs."""
+        try:
+            current_app.send_task(
+                "messaging.confirm",
+                args=[envelope.sender, [str(envelope.id)]],
+                queue=envelope.sender,
+                retry=False,
+            )
+        except Exception as error:
+            logger.warning("confirmation not sent, the sender will resend: %s", _describe(error))
 
     def _receive(self, raw: Any, envelope: Envelope) -> Outcome:
         with transaction.atomic(using=self.quantum):

@@ -8,6 +8,12 @@ from django.db import models
 
 
 class OutboxMessage(models.Model):
+    """A message its sender keeps until the receiver confirms it: the record of truth, not the queue.
+
+    `resend_at` is when the sweep should hand it to the broker (again): soon after it was stored,
+    then later and later until the receiver confirms it; confirmed, it is never sent again.
+    """
+
     id = models.UUIDField(primary_key=True)
     type = models.CharField(max_length=100)
     version = models.PositiveSmallIntegerField()
@@ -18,15 +24,22 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     send_attempts = models.PositiveIntegerField(default=0)
     last_send_error = models.TextField(blank=True)
+    resend_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
         ordering = ["created_at"]
         indexes = [
             models.Index(
-                fields=["created_at"],
-                condition=models.Q(sent_at__isnull=True),
-                name="%(app_label)s_outbox_unsent",
+                fields=["resend_at"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="%(app_label)s_ob_due",
+            ),
+            models.Index(
+                fields=["confirmed_at"],
+                condition=models.Q(confirmed_at__isnull=False),
+                name="%(app_label)s_ob_done",
             ),
         ]
 
@@ -47,6 +60,13 @@ class InboxMessage(models.Model):
     class Meta:
         abstract = True
         ordering = ["-first_received_at"]
+        indexes = [
+            models.Index(
+                fields=["applied_at"],
+                condition=models.Q(applied_at__isnull=False),
+                name="%(app_label)s_ib_done",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} from {self.sender} ({self.message_id})"

@@ -1,6 +1,9 @@
-"""The two Celery tasks every quantum's worker runs; each is a thin call into its endpoint."""
+"""The Celery tasks every quantum's worker runs; each is a thin call into its endpoint."""
+
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from messaging.endpoint import RetryLater, endpoint_for
 
@@ -17,3 +20,13 @@ def deliver(task, receiver: str, envelope: dict) -> None:
 @shared_task(name="messaging.sweep_outbox")
 def sweep_outbox(quantum: str) -> int:
     return endpoint_for(quantum).sweep()
+
+
+@shared_task(name="messaging.confirm")
+def confirm(sender: str, message_ids: list[str]) -> int:
+    return endpoint_for(sender).confirm(message_ids)
+
+
+@shared_task(name="messaging.prune")
+def prune(quantum: str) -> tuple[int, int]:
+    return endpoint_for(quantum).prune(older_than=timedelta(days=settings.MESSAGING_RETENTION_DAYS))

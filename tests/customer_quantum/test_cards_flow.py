@@ -133,9 +133,12 @@ def test_card_data_sealed_under_a_key_id_billing_does_not_hold_is_dead_lettered_
 def deliver_queue(queue: str, folder, tamper_card: str | None = None) -> None:
     """Delivers every message waiting on a queue of the embedded broker, as a worker would."""
     for path in sorted(folder.glob(f"*.{queue}.msg")):
-        [receiver, envelope], _, _ = json.loads(
-            base64.b64decode(json.loads(path.read_text())["body"])
-        )
+        message = json.loads(path.read_text())
+        arguments, _, _ = json.loads(base64.b64decode(message["body"]))
+        if message["headers"]["task"] == "messaging.confirm":
+            endpoint_for(arguments[0]).confirm(arguments[1])
+            continue
+        receiver, envelope = arguments
         if envelope["payload"].get("card_id") == tamper_card:
             envelope = {**envelope, "payload": flip_a_byte(envelope["payload"])}
         endpoint_for(receiver).receive(envelope)

@@ -3,6 +3,7 @@
 import base64
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -115,6 +116,12 @@ class RedisServer:
             check=False,
         )
         self.process.wait_for_exit(timeout=START_TIMEOUT_SECONDS)
+
+    def wipe(self) -> None:
+        """The server dies and comes back with nothing, as a broker without persistence does."""
+        self.process.kill()
+        shutil.rmtree(self.data_dir)
+        self.start()
 
     def terminate(self) -> None:
         """Whatever state the test left it in, the server is gone afterwards."""

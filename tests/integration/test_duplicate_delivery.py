@@ -1,6 +1,7 @@
 """At-least-once delivery, exactly-once effect: a message sent again changes nothing in ticketing."""
 
 import pytest
+from django.utils import timezone
 
 from customer_quantum.models import OutboxMessage
 from tests.integration.customers import CustomerAccount
@@ -22,15 +23,15 @@ def sent_outbox_message(ticket_id: str) -> OutboxMessage | None:
 
 
 def send_again(message: OutboxMessage) -> None:
-    """As if the sender had died between handing the message over and marking it sent: the sweep
-    sends it once more, and the receiver gets a copy it has already applied."""
-    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=None)
+    """As if the receiver's confirmation had been lost: the sweep hands the message over once
+    more, and the receiver gets a copy it has already applied."""
+    OutboxMessage.objects.filter(pk=message.pk).update(confirmed_at=None, resend_at=timezone.now())
 
 
-def delivered_and_marked_sent(message: OutboxMessage, deliveries: int) -> InboxMessage | None:
-    # Waiting for the outbox mark too keeps the next resend from racing the sweep's own update.
+def delivered_and_confirmed(message: OutboxMessage, deliveries: int) -> InboxMessage | None:
+    # Waiting for the confirmation too keeps the next resend from racing this one's.
     inbox = InboxMessage.objects.filter(pk=message.pk, deliveries__gte=deliveries).first()
-    if inbox and OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=False).exists():
+    if inbox and OutboxMessage.objects.filter(pk=message.pk, confirmed_at__isnull=False).exists():
         return inbox
     return None
 
@@ -56,7 +57,7 @@ def test_a_message_delivered_several_times_creates_one_ticket(
     for deliveries in (2, 3):
         send_again(message)
         inbox = wait_until(
-            lambda deliveries=deliveries: delivered_and_marked_sent(message, deliveries),
+            lambda deliveries=deliveries: delivered_and_confirmed(message, deliveries),
             timeout=DELIVERY_TIMEOUT_SECONDS,
             what=f"ticketing has received the message {deliveries} times",
         )

@@ -69,7 +69,7 @@ def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
     assert "Cannot add file" in unsent.last_send_error
 
     broker_folder.mkdir()
-    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    OutboxMessage.objects.update(resend_at=timezone.now())
     assert customer_endpoint.sweep() == 1
     assert OutboxMessage.objects.get(pk=message_id).sent_at is not None
     assert len(queued("ticketing")) == 1
@@ -88,7 +88,7 @@ def test_the_sweep_sends_oldest_first_and_stops_while_the_broker_refuses(
     ids = [customer_endpoint.publish(ticket_created()) for _ in range(3)]
     for age, message_id in enumerate(reversed(ids), start=1):
         OutboxMessage.objects.filter(pk=message_id).update(
-            created_at=timezone.now() - timedelta(minutes=age)
+            created_at=(earlier := timezone.now() - timedelta(minutes=age)), resend_at=earlier
         )
     broker_folder.rmdir()
 
@@ -100,6 +100,40 @@ def test_the_sweep_sends_oldest_first_and_stops_while_the_broker_refuses(
     assert len(queued("ticketing")) == 3
     # The embedded broker orders files only to the millisecond; the outbox's own record is exact.
     assert list(OutboxMessage.objects.order_by("sent_at").values_list("id", flat=True)) == ids
+
+
+def test_a_message_the_receiver_does_not_confirm_is_handed_over_again_later_and_later(
+    settings, ticket_created, queued, django_capture_on_commit_callbacks
+):
+    settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS = 60
+    with django_capture_on_commit_callbacks(using="customer", execute=True):
+        message_id = customer_endpoint.publish(ticket_created())
+    first = OutboxMessage.objects.get(pk=message_id)
+    assert first.resend_at - first.sent_at == timedelta(seconds=60)
+
+    OutboxMessage.objects.update(resend_at=timezone.now())
+    assert customer_endpoint.sweep() == 1
+
+    second = OutboxMessage.objects.get(pk=message_id)
+    assert second.send_attempts == 2
+    assert second.resend_at - second.sent_at == timedelta(seconds=120)
+    assert len(queued("ticketing")) == 2
+
+
+def test_a_confirmed_message_is_never_handed_over_again(
+    ticket_created, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(using="customer", execute=True):
+        message_id = customer_endpoint.publish(ticket_created())
+
+    assert customer_endpoint.confirm([str(message_id)]) == 1
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(days=1))
+
+    confirmed = OutboxMessage.objects.get(pk=message_id)
+    assert (confirmed.confirmed_at is not None, confirmed.resend_at) == (True, None)
+    assert customer_endpoint.sweep() == 0
+    assert customer_endpoint.confirm([str(message_id)]) == 0
+    assert len(queued("ticketing")) == 1
 
 
 def test_a_message_published_while_handling_another_continues_its_flow(ticket_created):
@@ -124,6 +158,55 @@ def test_a_message_is_applied_once_however_often_it_is_delivered(ticket_created,
     inbox = InboxMessage.objects.get()
     assert (inbox.deliveries, inbox.sender) == (3, "customer")
     assert inbox.applied_at is not None
+
+
+@pytest.mark.parametrize("deliveries", [1, 2])
+def test_the_receiver_confirms_each_delivery_it_has_settled_to_the_sender(
+    ticket_created, envelope_of, queued, deliveries
+):
+    envelope = envelope_of(ticket_created())
+
+    for _ in range(deliveries):
+        ticketing_endpoint.receive(envelope)
+
+    confirmations = queued("customer")
+    assert len(confirmations) == deliveries
+    assert all("messaging.confirm" in body and envelope["id"] in body for body in confirmations)
+
+
+def test_a_message_still_being_retried_is_not_confirmed(
+    ticket_created, envelope_of, ticketing_with, queued
+):
+    with pytest.raises(RetryLater):
+        ticketing_with(always_fails).receive(envelope_of(ticket_created()))
+
+    assert queued("customer") == []
+
+
+def test_a_buried_message_is_confirmed_so_the_sender_stops_resending(
+    settings, ticket_created, envelope_of, ticketing_with, queued
+):
+    settings.MESSAGING_MAX_DELIVERIES = 1
+
+    assert ticketing_with(always_fails).receive(envelope_of(ticket_created())) == (
+        Outcome.DEAD_LETTERED
+    )
+    assert len(queued("customer")) == 1
+
+
+def test_old_confirmed_and_applied_rows_are_pruned_the_rest_kept(ticket_created, envelope_of):
+    settled, pending = envelope_of(ticket_created()), envelope_of(ticket_created())
+    ticketing_endpoint.receive(settled)
+    customer_endpoint.confirm([settled["id"]])
+    week_ago = timezone.now() - timedelta(days=8)
+    OutboxMessage.objects.filter(pk=settled["id"]).update(confirmed_at=week_ago)
+    InboxMessage.objects.filter(pk=settled["id"]).update(applied_at=week_ago)
+
+    assert customer_endpoint.prune(older_than=timedelta(days=7)) == (1, 0)
+    assert ticketing_endpoint.prune(older_than=timedelta(days=7)) == (0, 1)
+
+    assert list(OutboxMessage.objects.values_list("id", flat=True)) == [uuid.UUID(pending["id"])]
+    assert not InboxMessage.objects.exists()
 
 
 def test_a_failing_handler_changes_nothing_and_asks_for_a_later_retry(

@@ -1,0 +1,97 @@
+"""Delivery is confirmed end to end: what the broker or a worker loses, the sender hands over again
+until the receiver confirms it, and the receiver applies it exactly once."""
+
+from pathlib import Path
+
+import pytest
+
+from customer_quantum.models import OutboxMessage
+from tests.integration.customers import CustomerAccount
+from tests.integration.faults import (
+    HANG_TITLE,
+    HOLD_SWITCH_VARIABLE,
+    HOLDING,
+)
+from tests.integration.processes import wait_until
+from tests.integration.servers import RedisServer
+from tests.integration.system import StartSystem
+from ticketing.models import InboxMessage
+from ticketing.models import Ticket as TicketingTicket
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
+
+# Short, so a lost message is handed over again within seconds of the test.
+QUICK_RESEND = {"MESSAGING_CONFIRM_TIMEOUT_SECONDS": "2", "MESSAGING_RESEND_MAX_SECONDS": "4"}
+RECOVERY_TIMEOUT_SECONDS = 60
+BURST = 10
+
+
+def all_confirmed() -> bool:
+    return not OutboxMessage.objects.filter(confirmed_at__isnull=True).exists()
+
+
+def test_messages_a_broker_lost_with_its_data_still_arrive_once(
+    private_redis: RedisServer, start_system: StartSystem, customer_account: CustomerAccount
+) -> None:
+    system = start_system(broker_url=private_redis.url, overrides=QUICK_RESEND)
+    system.workers["ticketing"].stop()
+    submitted = [
+        system.submit_ticket(token=customer_account.token, title=f"Burst ticket {n}")
+        for n in range(BURST)
+    ]
+    assert {response.status_code for response in submitted} == {201}
+    wait_until(
+        lambda: OutboxMessage.objects.filter(sent_at__isnull=False).count() == BURST,
+        timeout=RECOVERY_TIMEOUT_SECONDS,
+        what="every ticket has been handed to the broker",
+    )
+
+    private_redis.wipe()
+    system.workers["ticketing"].start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
+
+    ids = {response.json()["id"] for response in submitted}
+    wait_until(
+        lambda: TicketingTicket.objects.filter(pk__in=ids).count() == BURST,
+        timeout=RECOVERY_TIMEOUT_SECONDS,
+        what="ticketing has every ticket the broker lost",
+    )
+    wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="every message is confirmed")
+    assert TicketingTicket.objects.count() == BURST
+    assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
+
+
+def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
+    start_system: StartSystem, customer_account: CustomerAccount, tmp_path: Path
+) -> None:
+    hold = tmp_path / "hold"
+    hold.touch()
+    system = start_system(
+        worker_env={
+            "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
+            HOLD_SWITCH_VARIABLE: str(hold),
+        },
+        overrides=QUICK_RESEND,
+    )
+    worker = system.workers["ticketing"]
+
+    response = system.submit_ticket(token=customer_account.token, title=HANG_TITLE)
+    assert response.status_code == 201, response.text
+    worker.wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
+    worker.kill()
+    hold.unlink()
+    worker.start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
+
+    ticket_id = response.json()["id"]
+    wait_until(
+        lambda: TicketingTicket.objects.filter(pk=ticket_id).exists(),
+        timeout=RECOVERY_TIMEOUT_SECONDS,
+        what="ticketing has the ticket whose first delivery died with its worker",
+    )
+    wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="the message is confirmed")
+    inbox = InboxMessage.objects.get()
+    assert inbox.deliveries >= 2
+    assert inbox.applied_at is not None
+    assert TicketingTicket.objects.count() == 1
