@@ -182,6 +182,11 @@ MESSAGING_CONFIRM_TIMEOUT_SECONDS = env.float("MESSAGING_CONFIRM_TIMEOUT_SECONDS
 MESSAGING_RESEND_MAX_SECONDS = env.float("MESSAGING_RESEND_MAX_SECONDS", default=3600.0)
 # Confirmed outbox rows and applied inbox rows are forgotten after this many days.
 MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=7)
+# quanta_status reports a problem (and exits non-zero) past these.
+QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS = env.float(
+    "QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS", default=600.0
+)
+QUANTA_STATUS_MAX_QUEUE_DEPTH = env.int("QUANTA_STATUS_MAX_QUEUE_DEPTH", default=10_000)
 
 # Celery: one queue per quantum, named after it; JSON only; a message is acknowledged only after its
 # handler committed, and re-queued if the worker dies.

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from customer_quantum.urls import customer_api, portal
-from operations.urls import health
+from operations.urls import health, staff
 from ticketing.urls import expert_api
 
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("api/ticketing/", include(expert_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("health/", include(health)),
+    path("operations/", include(staff)),
 ]

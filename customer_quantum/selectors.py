@@ -1,9 +1,12 @@
 """The customer quantum's read queries."""
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from customer_quantum.models import (
     Customer,
+    ReplicaWatermark,
     SupportContract,
     SupportPlan,
     Ticket,
@@ -32,3 +35,8 @@ def support_plan_of(customer: Customer) -> SupportPlan | None:
 def ticket_timeline(ticket: Ticket) -> QuerySet[TicketStatusChange]:
     """The status changes of a ticket in the order ticketing made them, whatever order they came in."""
     return TicketStatusChange.objects.filter(ticket=ticket).order_by("sequence")
+
+
+def replica_synced_at(table: str) -> datetime | None:
+    """When the replication job last ran for a replicated table; None if it never has."""
+    return ReplicaWatermark.objects.filter(table=table).values_list("synced_at", flat=True).first()

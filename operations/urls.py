@@ -9,3 +9,5 @@ health = (
     ],
     "health",
 )
+
+staff = ([path("status/", views.quanta_status, name="quanta-status")], "operations")

@@ -1,9 +1,13 @@
-"""Health endpoints for load balancers and orchestrators: no login, no data, just the answer."""
+"""Health endpoints for load balancers and orchestrators (no login, no data, just the answer), and
+the quanta status page for staff."""
 
-from django.http import HttpRequest, JsonResponse
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from operations.health import web_readiness
+from operations.status import system_status
 
 
 @never_cache
@@ -20,4 +24,15 @@ def ready(request: HttpRequest) -> JsonResponse:
             "checks": {check.component: check.problem or "ok" for check in checks},
         },
         status=200 if is_ready else 503,
+    )
+
+
+@staff_member_required
+def quanta_status(request: HttpRequest) -> HttpResponse:
+    status = system_status()
+    return render(
+        request,
+        "operations/status.html",
+        {"status": status},
+        status=503 if status.problems else 200,
     )

@@ -1,7 +1,9 @@
 """The project's settings, with what a test run must not share with a running system."""
 
+import os
+
 from config.settings import *  # noqa: F403
-from config.settings import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, VAR_DIR
+from config.settings import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, DATABASES, VAR_DIR
 
 # The embedded broker of a `make run` in the same checkout must not receive the tests' messages.
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -15,3 +17,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 
 # Hashing is not under test; the slow default hasher would dominate the run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Test databases on a server are named for this run, so two runs on one server (two developers, or
+# CI beside a developer) never drop each other's; the processes a test starts are told these names.
+for database in DATABASES.values():
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        database["TEST"] = {"NAME": f"test_{database['NAME']}_{os.getpid()}"}

@@ -1,9 +1,13 @@
 """Health probes against real processes: a worker that listens answers, a missing one is named."""
 
+import subprocess
+import sys
+import uuid
+
 import httpx
 import pytest
 
-from tests.integration.system import RunningSystem
+from tests.integration.system import REPOSITORY, RunningSystem
 
 pytestmark = [
     pytest.mark.integration,
@@ -22,3 +26,34 @@ def test_the_probes_tell_running_workers_from_missing_ones(system: RunningSystem
     assert missing.stderr.strip().endswith("no worker answered on the billing queue")
     assert ready.status_code == 200
     assert set(ready.json()["checks"].values()) == {"ok"}
+
+
+def test_quanta_status_reads_the_real_broker_and_passes_on_a_healthy_system(
+    system: RunningSystem,
+) -> None:
+    synced = system.manage("sync_support_contracts")
+    report = system.manage("quanta_status")
+
+    assert synced.returncode == 0, synced.stderr
+    assert report.returncode == 0, report.stdout + report.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in report.stdout.splitlines()}
+    assert all(rows[quantum][-1].isdigit() for quantum in ("customer", "ticketing", "billing"))
+    assert "all within thresholds" in report.stdout
+
+
+def test_quanta_status_counts_a_queue_nobody_declared_yet_as_empty(system: RunningSystem) -> None:
+    fresh = {**system.env, "CELERY_BROKER_KEY_PREFIX": f"{uuid.uuid4().hex}:"}
+
+    report = subprocess.run(
+        [sys.executable, "manage.py", "quanta_status"],
+        cwd=REPOSITORY,
+        env=fresh,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    rows = {line.split()[0]: line.split()[1:] for line in report.stdout.splitlines()}
+    assert [rows[quantum][-1] for quantum in ("customer", "analytics")] == ["0", "0"]
+    assert "broker" not in report.stderr

@@ -1,0 +1,45 @@
+"""The pipes between the quanta at a glance; exits non-zero when something is past its threshold."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from operations.status import duration_text, system_status
+
+COLUMNS = "{:<14} {:>12} {:>18} {:>13} {:>8} {:>12}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Per quantum: unconfirmed messages and the oldest one's age, dead letters, inbox size and "
+        "queue depth; and the support-contract replica's lag. Usable as a health check."
+    )
+
+    def handle(self, *args, **options) -> None:
+        status = system_status()
+        self.stdout.write(
+            COLUMNS.format(
+                "quantum",
+                "unconfirmed",
+                "oldest unconfirmed",
+                "dead letters",
+                "inbox",
+                "queue depth",
+            )
+        )
+        for quantum in status.quanta:
+            self.stdout.write(
+                COLUMNS.format(
+                    quantum.quantum,
+                    quantum.unconfirmed,
+                    duration_text(quantum.oldest_unconfirmed)
+                    if quantum.oldest_unconfirmed
+                    else "-",
+                    quantum.dead_letters,
+                    quantum.inbox,
+                    "?" if quantum.queue_depth is None else quantum.queue_depth,
+                )
+            )
+        lag = duration_text(status.replica_lag) if status.replica_lag else "never synced"
+        self.stdout.write(f"support-contract replica: last synced {lag} ago")
+        if status.problems:
+            raise CommandError("; ".join(status.problems))
+        self.stdout.write(self.style.SUCCESS("all within thresholds"))
