@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import DatabaseError
 
-from messaging.endpoint import RetryLater, endpoint_for
+from messaging.endpoint import RetryLater, endpoint_for, retry_delay
 
 
 @shared_task(name="messaging.deliver", bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -15,6 +16,12 @@ def deliver(task, receiver: str, envelope: dict) -> None:
     except RetryLater as later:
         # The budget is counted in the receiver's inbox, so Celery itself never gives up.
         raise task.retry(countdown=later.delay, max_retries=None) from None
+    except DatabaseError:
+        # The receiver's own database is away, so not even the delivery could be counted: try
+        # again later rather than let the broker drop the message (handler errors never get here).
+        raise task.retry(
+            countdown=retry_delay(task.request.retries + 1), max_retries=None
+        ) from None
 
 
 @shared_task(name="messaging.sweep_outbox")

@@ -1,0 +1,52 @@
+"""A receiver whose database is down keeps its messages waiting, not lost: once the database is
+back every message is applied exactly once, and the customer side never noticed."""
+
+import pytest
+
+from customer_quantum.models import OutboxMessage
+from tests.integration.customers import CustomerAccount
+from tests.integration.databases import database_down
+from tests.integration.processes import wait_until
+from tests.integration.system import RunningSystem
+from ticketing.models import InboxMessage
+from ticketing.models import Ticket as TicketingTicket
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
+
+TIMEOUT_SECONDS = 60
+BURST = 5
+
+
+def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
+    system: RunningSystem, customer_account: CustomerAccount
+) -> None:
+    worker = system.workers["ticketing"]
+    with database_down("ticketing"):
+        responses = [
+            system.submit_ticket(token=customer_account.token, title=f"While ticketing is down {n}")
+            for n in range(BURST)
+        ]
+        assert {response.status_code for response in responses} == {201}
+        # Each message reached the worker, which could not even count it and will try again.
+        wait_until(
+            lambda: worker.log_since_start().count("Retry in") >= BURST,
+            timeout=TIMEOUT_SECONDS,
+            what="the ticketing worker has put every message back for a later try",
+        )
+
+    ids = {response.json()["id"] for response in responses}
+    wait_until(
+        lambda: TicketingTicket.objects.filter(pk__in=ids).count() == BURST,
+        timeout=TIMEOUT_SECONDS,
+        what="ticketing has every ticket once its database is back",
+    )
+    wait_until(
+        lambda: not OutboxMessage.objects.filter(confirmed_at__isnull=True).exists(),
+        timeout=TIMEOUT_SECONDS,
+        what="every message is confirmed",
+    )
+    assert TicketingTicket.objects.count() == BURST
+    assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
