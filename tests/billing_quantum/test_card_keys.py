@@ -117,15 +117,39 @@ def test_processes_starting_at_once_share_one_set_of_embedded_keys(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["keys"]  # no half-written leftovers
 
 
-def test_the_settings_hold_the_embedded_default_keys():
-    embedded = env_of((settings.VAR_DIR / "keys" / ENV_FILE).read_text())
-    if os.environ.get("CARD_SEALING_KEY_ID") != embedded["CARD_SEALING_KEY_ID"]:
-        pytest.skip("card keys come from the environment, not the embedded default")
+def test_a_process_with_no_card_keys_set_creates_and_uses_the_embedded_ones(tmp_path):
+    without_card_keys = {
+        name: value for name, value in os.environ.items() if not name.startswith("CARD_")
+    }
 
-    private_keys = keyring_parse(settings.CARD_SEALING_PRIVATE_KEYS, key_size=32)
-    public_key = PrivateKey(private_keys[settings.CARD_SEALING_KEY_ID]).public_key
-    assert base64.b64encode(bytes(public_key)).decode() == settings.CARD_SEALING_PUBLIC_KEY
-    assert settings.CARD_STORAGE_KEY_ID in keyring_parse(settings.CARD_STORAGE_KEYS, key_size=32)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--verbosity=0",
+            "-c",
+            "from django.conf import settings as s; print(s.CARD_SEALING_KEY_ID, "
+            "s.CARD_SEALING_PUBLIC_KEY, s.CARD_SEALING_PRIVATE_KEYS.strip(), "
+            "s.CARD_STORAGE_KEY_ID, s.CARD_STORAGE_KEYS.strip())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        env={
+            **without_card_keys,
+            "SYSOPS_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+        },
+    )
+
+    sealing_id, public_key, private_keys, storage_id, storage_keys = shown.stdout.split()
+    assert private_keys == (tmp_path / "keys" / SEALING_PRIVATE_KEYS_FILE).read_text().strip()
+    private_key = PrivateKey(keyring_parse(private_keys, key_size=32)[sealing_id])
+    assert base64.b64encode(bytes(private_key.public_key)).decode() == public_key
+    assert storage_keys == (tmp_path / "keys" / STORAGE_KEYS_FILE).read_text().strip()
+    assert storage_id in keyring_parse(storage_keys, key_size=32)
 
 
 def test_a_process_given_the_printed_lines_uses_those_keys(tmp_path):
