@@ -5,6 +5,7 @@ Celery broker that keeps its messages on local disk, all under the git-ignored `
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,6 +32,40 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default=None) or _embedded_secret_key()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
+# HTTPS only: on in production, off for the embedded default, which serves plain http on
+# 127.0.0.1 (a browser would drop secure cookies there and HSTS would pin localhost to https).
+SECURE = env.bool("DJANGO_SECURE", default=False)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE
+# Load balancers probe over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=SECURE)
+# Behind a proxy that ends TLS, the header it sets to say the client used https, e.g.
+# HTTP_X_FORWARDED_PROTO. Only with a proxy that always sets it: a client could send it otherwise.
+if _proxy_ssl_header := env("DJANGO_SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https")
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Request bodies are small JSON or forms; anything bigger is refused before it is parsed
+# (413 on the API, 400 on forms).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
+# The pages load only their own scripts, styles and images (django-csp): injected markup that got
+# past escaping still cannot run or send data elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Shared by the web processes for the API's throttle counters; local memory serves one process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -41,6 +76,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "messaging",
     "operations",
     "customer_quantum",
@@ -60,6 +96,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it answers a locked-out login after the others have run.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +149,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 (the Password Hashing Competition's winner) for new hashes; older hashes still verify and
+# are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# django-axes counts failed logins (portal, admin, API token) in the identity database, so every
+# web process sees the same count: after AXES_FAILURE_LIMIT failures a username is locked out from
+# that address for AXES_COOLOFF_MINUTES. Username and address together, so a stranger cannot lock
+# a customer out from everywhere by guessing at their username.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15.0))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Failures and lockouts are still logged; not a banner at every process start, nor the user agent.
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:ticket-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -137,12 +196,32 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
+    # JSON only (forms are the portal's): one input format to validate, and a form or multipart
+    # body is a clear 415 instead of parsed with its own rules for blank and missing fields.
+    "DEFAULT_PARSER_CLASSES": ["config.api_parsers.CheckedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Per client address when anonymous, per user when signed in; views naming the `credentials`
+    # scope (registration, token) get a far stricter limit against password guessing and spam.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="600/minute"),
+        "credentials": env("API_THROTTLE_CREDENTIALS", default="10/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sysops Squad API",
     "DESCRIPTION": "Customer portal and expert APIs of the Sysops Squad quanta.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.document_error_responses",
+    ],
 }
 
 # Card keys. The customer quantum seals card data with billing's public key; billing opens it with
@@ -273,6 +352,32 @@ CELERY_BEAT_SCHEDULE["run-payment-job"] = {
 PAYMENT_PROVIDER_LATENCY_SECONDS = env.float("PAYMENT_PROVIDER_LATENCY_SECONDS", default=0.0)
 # How many charges the Payment job has in flight with the provider at once.
 PAYMENT_JOB_CONCURRENT_CHARGES = env.int("PAYMENT_JOB_CONCURRENT_CHARGES", default=8)
+
+# Notifications (UC-8). E-mail goes through Django's e-mail framework: the console by default, a
+# folder (django.core.mail.backends.filebased.EmailBackend and EMAIL_FILE_PATH) or an SMTP server.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = environ.FileAwareEnv()("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Sysops Squad <sysops@localhost>")
+# SMS through a pluggable backend (notifications.sms): the console by default, or a folder.
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+# A failed send is tried again after the base delay, doubled each time up to the maximum, and
+# marked failed (resendable from admin) after the last attempt allowed.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600.0)
+NOTIFICATIONS_SEND_INTERVAL_SECONDS = env.float("NOTIFICATIONS_SEND_INTERVAL_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE["send-notifications"] = {
+    "task": "notifications.send_due",
+    "schedule": NOTIFICATIONS_SEND_INTERVAL_SECONDS,
+    "options": {"queue": "notifications", "expires": NOTIFICATIONS_SEND_INTERVAL_SECONDS},
+}
 
 # Every line names its flow (correlation id) and the message being handled, in every process;
 # LOG_FORMAT=json writes one JSON object a line for a log collector.

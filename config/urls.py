@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from config.api_auth import TokenForCredentials
 from customer_quantum.urls import customer_api, portal
 from operations.urls import health, staff
 from ticketing.urls import expert_api
@@ -13,10 +13,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", TokenForCredentials.as_view(), name="api-token"),
     path("api/customer/", include(customer_api)),
     path("api/ticketing/", include(expert_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("health/", include(health)),
     path("operations/", include(staff)),
 ]
+handler404 = "config.api_errors.not_found"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from message_contracts.tickets import TicketCreated
@@ -46,3 +47,9 @@ def ticket_created():
         return TicketCreated(**(fields | changes))
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def api_throttle_counters_cleared():
+    """The API's throttle counters live in the cache, which outlives a test: each test starts at 0."""
+    cache.clear()

@@ -8,6 +8,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from message_contracts.notifications import (
+    Channel,
+    NotificationRequested,
+    NotificationType,
+    Recipient,
+)
 from message_contracts.tickets import (
     Priority,
     TicketCreated,
@@ -92,7 +98,33 @@ def assignments_create(*, offers: list[tuple[Ticket, Expert]], now: datetime) ->
             changed_at=now,
             assignment=assignment,
         )
+        _expert_texted(assignment=assignment, now=now)
     return assignments
+
+
+def _expert_texted(*, assignment: Assignment, now: datetime) -> None:
+    """An SMS to the expert, after the customer's status in the same transaction. An expert without
+    a phone number gets none: the assignment waits in their app."""
+    expert, ticket = assignment.expert, assignment.ticket
+    if not expert.phone.strip():
+        return
+    endpoint_for(DATABASE).publish(
+        NotificationRequested(
+            recipient=Recipient(name=expert.name, phone=expert.phone),
+            channel=Channel.SMS,
+            notification_type=NotificationType.ASSIGNMENT_OFFERED,
+            context={
+                "title": ticket.title,
+                "device_category": ticket.device_category,
+                "priority": ticket.priority,
+                "customer_name": ticket.customer_name,
+                "customer_region": ticket.customer_region,
+                "expected_arrival": f"{assignment.expected_arrival:%Y-%m-%d %H:%M} UTC",
+            },
+            reference=str(ticket.id),
+            requested_at=now,
+        )
+    )
 
 
 def _step(

@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from customer_quantum.api.access import CustomerAPIView
+from customer_quantum.api.fields import StrictCharField, StrictIntegerField
 from customer_quantum.models import CardSummary
 from customer_quantum.services.cards import card_register
 
@@ -33,11 +34,11 @@ class CardSummarySerializer(serializers.ModelSerializer):
 class CardDetailsSerializer(serializers.Serializer):
     """What a customer types; only its shape is checked here, the card rules by `card_register`."""
 
-    number = serializers.CharField(help_text="Digits; spaces and dashes are ignored.")
-    expiry_month = serializers.IntegerField()
-    expiry_year = serializers.IntegerField(help_text="Four digits.")
-    cvc = serializers.CharField(help_text="4 digits for American Express, 3 for the others.")
-    holder_name = serializers.CharField(help_text="The name as printed on the card.")
+    number = StrictCharField(help_text="Digits; spaces and dashes are ignored.")
+    expiry_month = StrictIntegerField()
+    expiry_year = StrictIntegerField(help_text="Four digits.")
+    cvc = StrictCharField(help_text="4 digits for American Express, 3 for the others.")
+    holder_name = StrictCharField(help_text="The name as printed on the card.")
 
 
 @method_decorator(sensitive_post_parameters("number", "cvc"), name="dispatch")

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customer_quantum.api.access import CustomerAPIView
+from customer_quantum.api.fields import StrictCharField, StrictEmailField, StrictModelSerializer
 from customer_quantum.models import Customer, NotificationPreference, SupportContract, SupportPlan
 from customer_quantum.selectors import support_contracts_offered, support_plan_of
 from customer_quantum.services.customers import (
@@ -17,9 +18,9 @@ from customer_quantum.services.customers import (
 )
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(StrictModelSerializer):
     # Uniqueness is the service's rule (case-insensitive, and it must hold across registrations).
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
 
     class Meta:
         model = Customer
@@ -27,8 +28,8 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class RegistrationSerializer(ProfileSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
     notification_preference = serializers.ChoiceField(
         choices=NotificationPreference.choices, default=NotificationPreference.EMAIL
     )
@@ -70,13 +71,14 @@ class SupportPlanSerializer(serializers.ModelSerializer):
 
 
 class PlanChoiceSerializer(serializers.Serializer):
-    contract_code = serializers.CharField(max_length=40)
+    contract_code = StrictCharField(max_length=40)
 
 
 class Register(APIView):
     """Opens a customer account; then exchange the credentials for a token at /api/auth/token/."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "credentials"
 
     @extend_schema(request=RegistrationSerializer, responses={201: RegisteredCustomerSerializer})
     def post(self, request):

@@ -1,14 +1,15 @@
 """The customer's tickets over the API."""
 
-from rest_framework import generics, serializers
+from rest_framework import generics
 
 from customer_quantum.api.access import CustomerAPIView
+from customer_quantum.api.fields import StrictModelSerializer
 from customer_quantum.models import Ticket
 from customer_quantum.selectors import tickets_of
 from customer_quantum.services.tickets import ticket_submit
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(StrictModelSerializer):
     class Meta:
         model = Ticket
         fields = [

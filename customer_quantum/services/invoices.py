@@ -4,8 +4,15 @@ history without asking billing."""
 from django.db import transaction
 
 from customer_quantum.apps import DATABASE
-from customer_quantum.models import Customer, Invoice
+from customer_quantum.models import Customer, Invoice, NotificationPreference
 from message_contracts.invoices import InvoiceIssued
+from message_contracts.notifications import (
+    Channel,
+    NotificationRequested,
+    NotificationType,
+    Recipient,
+)
+from messaging.endpoint import endpoint_for
 
 
 class InvoiceForUnknownCustomer(Exception):
@@ -13,14 +20,15 @@ class InvoiceForUnknownCustomer(Exception):
 
 
 def invoice_record(*, issued: InvoiceIssued) -> Invoice:
-    """Stores the customer's copy once; the same invoice again changes nothing."""
+    """Stores the customer's copy once and asks notifications to send it to the customer; the same
+    invoice again changes nothing."""
     with transaction.atomic(using=DATABASE):
         customer = Customer.objects.filter(pk=issued.customer_id).first()
         if customer is None:
             raise InvoiceForUnknownCustomer(
                 f"invoice {issued.number} is for customer {issued.customer_id}, who is not known here"
             )
-        invoice, _ = Invoice.objects.get_or_create(
+        invoice, created = Invoice.objects.get_or_create(
             id=issued.invoice_id,
             defaults={
                 "customer": customer,
@@ -34,4 +42,33 @@ def invoice_record(*, issued: InvoiceIssued) -> Invoice:
                 "issued_at": issued.issued_at,
             },
         )
+        if created:
+            _customer_notified(customer=customer, issued=issued)
     return invoice
+
+
+def _customer_notified(*, customer: Customer, issued: InvoiceIssued) -> None:
+    """By the customer's preference: an SMS if they chose it and gave a phone, an e-mail otherwise."""
+    by_sms = customer.notification_preference == NotificationPreference.SMS and customer.phone
+    lines = "\n".join(
+        f"{line.description}: {line.quantity} x {line.unit_price} = {line.amount}"
+        for line in issued.lines
+    )
+    endpoint_for(DATABASE).publish(
+        NotificationRequested(
+            recipient=Recipient(name=customer.name, email=customer.email, phone=customer.phone),
+            channel=Channel.SMS if by_sms else Channel.EMAIL,
+            notification_type=NotificationType.INVOICE_ISSUED,
+            context={
+                "number": issued.number,
+                "period": issued.period,
+                "issued_on": issued.issued_on.isoformat(),
+                "lines": lines,
+                "total": str(issued.total),
+                "currency": issued.currency,
+                "status": issued.status,
+            },
+            reference=issued.number,
+            requested_at=issued.issued_at,
+        )
+    )

@@ -25,7 +25,12 @@ def register(request: HttpRequest) -> HttpResponse:
         except ValidationError as refused:
             form.add_error(None, refused)
         else:
-            login(request, get_user_model().objects.get(pk=customer.user_id))
+            # The account was just made, not authenticated: name the backend that owns it.
+            login(
+                request,
+                get_user_model().objects.get(pk=customer.user_id),
+                backend="django.contrib.auth.backends.ModelBackend",
+            )
             messages.success(request, f"Welcome, {customer.name}. Now choose your support plan.")
             return redirect("portal:plan")
     return render(request, "customer_quantum/register.html", {"form": form})

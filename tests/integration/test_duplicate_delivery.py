@@ -48,9 +48,9 @@ def test_a_message_delivered_several_times_creates_one_ticket(
         what="the customer quantum has handed the message to the broker",
     )
     first = wait_until(
-        lambda: InboxMessage.objects.filter(pk=message.pk, applied_at__isnull=False).first(),
+        lambda: delivered_and_confirmed(message, 1),
         timeout=DELIVERY_TIMEOUT_SECONDS,
-        what="ticketing has applied the message",
+        what="ticketing has applied and confirmed the message",
     )
     assert first.deliveries == 1
 

@@ -20,7 +20,7 @@ def replica_synced():
 
 
 @pytest.fixture
-def troubled(ticket_created, replica_synced):
+def troubled(ticket_created, replica_synced, broker_folder):
     """A message nobody confirmed for an hour, and a dead letter in ticketing."""
     customer_endpoint.publish(ticket_created())
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(hours=1))

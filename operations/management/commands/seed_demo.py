@@ -4,12 +4,20 @@ support-contract catalog, replicated once so the portal can offer it at once."""
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from customer_quantum.selectors import customer_of_user
 from customer_quantum.services.customers import customer_create
 from message_contracts.tickets import DeviceCategory
+from operations import staff_groups
 from operations.replication import support_contracts_sync
+from operations.staff_groups import (
+    BILLING_ADMINISTRATORS,
+    HELPDESK,
+    MANAGERS,
+    staff_groups_setup,
+)
 from ticketing.models import Expert, SupportContract
 
 DEMO_PASSWORD = "sysops-demo"  # noqa: S105 - published demo credentials, printed on start
@@ -26,6 +34,8 @@ EXPERTS = [
     ("grace", "Grace Hopper", ["television", "audio", "camera"], DEMO_REGION),
     ("linus", "Linus Torvalds", list(DeviceCategory), "Shelbyville"),
 ]
+# One staff member per area, each seeing only their quanta in admin (same password).
+STAFF = [("billie", BILLING_ADMINISTRATORS), ("hal", HELPDESK), ("maggie", MANAGERS)]
 SUPPORT_CONTRACTS = [
     {
         "code": "basic",
@@ -66,6 +76,12 @@ class Command(BaseCommand):
         users = get_user_model().objects
         if not users.filter(username=ADMIN).exists():
             users.create_superuser(ADMIN, "admin@example.com", DEMO_PASSWORD)
+        staff_groups_setup()
+        for username, group in STAFF:
+            user = users.filter(username=username).first() or users.create_user(
+                username, f"{username}@sysops.example.com", DEMO_PASSWORD, is_staff=True
+            )
+            user.groups.add(Group.objects.get(name=group))
         for username, name, email in CUSTOMERS:
             user = users.filter(username=username).first()
             if user is None:
@@ -79,6 +95,7 @@ class Command(BaseCommand):
             user = users.filter(username=username).first() or users.create_user(
                 username, f"{username}@sysops.example.com", DEMO_PASSWORD
             )
+            user.groups.add(Group.objects.get(name=staff_groups.EXPERTS))
             Expert.objects.get_or_create(
                 user_id=user.id, defaults={"name": name, "skills": skills, "region": region}
             )
@@ -89,6 +106,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo ready. Portal: http://127.0.0.1:8000/ "
             f"(customers {', '.join(c[0] for c in CUSTOMERS)}, password {DEMO_PASSWORD}); "
-            f"staff admin: http://127.0.0.1:8000/admin/ ({ADMIN} / {DEMO_PASSWORD}); "
+            f"staff admin: http://127.0.0.1:8000/admin/ ({ADMIN} / {DEMO_PASSWORD}; "
+            f"{', '.join(f'{name} ({group})' for name, group in STAFF)}); "
             f"experts' API: /api/ticketing/ ({', '.join(e[0] for e in EXPERTS)})"
         )

@@ -1,0 +1,16 @@
+"""Notifications' periodic sending step as the scheduler runs it: a thin call into a service."""
+
+import logging
+
+from celery import shared_task
+
+from notifications.services import notifications_send_due
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.send_due")
+def send_due() -> None:
+    run = notifications_send_due()
+    if run.sent or run.retrying or run.failed:
+        logger.info("Notifications: %s", run)

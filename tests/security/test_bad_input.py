@@ -1,0 +1,254 @@
+"""Bad input to every customer API endpoint that takes a body: a 4xx saying what is wrong, never a
+500, and nothing stored. Unknown fields are ignored (DRF's rule, kept everywhere): they are never
+stored, and read-only fields such as a ticket's status or id cannot be set by sending them."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from customer_quantum.models import (
+    CardSummary,
+    Customer,
+    OutboxMessage,
+    SupportPlan,
+    Ticket,
+)
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+ENDPOINTS = {
+    "ticket": (
+        "post",
+        "/api/customer/tickets/",
+        {
+            "title": "Laptop is dead",
+            "description": "Since Monday.",
+            "device_category": "computer",
+            "priority": "high",
+        },
+    ),
+    "registration": (
+        "post",
+        "/api/customer/register/",
+        {
+            "username": "newcomer",
+            "password": "a long pass phrase 42",
+            "name": "New Comer",
+            "email": "new@example.com",
+        },
+    ),
+    "profile": (
+        "patch",
+        "/api/customer/profile/",
+        {"name": "Alice M.", "phone": "+1 555 0100", "address": "1 Main St"},
+    ),
+    "plan": ("post", "/api/customer/plan/", {"contract_code": "standard"}),
+    "card": (
+        "post",
+        "/api/customer/cards/",
+        {
+            "number": "4242 4242 4242 4242",
+            "expiry_month": 12,
+            "expiry_year": 2040,
+            "cvc": "123",
+            "holder_name": "Alice Martin",
+        },
+    ),
+}
+# Chosen from a list: a NUL there is simply not one of the choices.
+CHOICE_FIELDS = {"device_category", "priority"}
+STRING_FIELDS = {
+    name: [field for field, value in body.items() if isinstance(value, str)]
+    for name, (_, _, body) in ENDPOINTS.items()
+}
+WRONG_TYPES = [["a list"], {"an": "object"}, True, None, 12]
+
+
+def stored(customer) -> dict:
+    """Everything a request could have written: compared before and after."""
+    customer.refresh_from_db()
+    return {
+        "users": get_user_model().objects.count(),
+        "customers": Customer.objects.count(),
+        "tickets": Ticket.objects.count(),
+        "cards": CardSummary.objects.count(),
+        "plans": SupportPlan.objects.count(),
+        "outbox": OutboxMessage.objects.count(),
+        "profile": (customer.name, customer.email, customer.phone, customer.address),
+    }
+
+
+def send(api, endpoint: str, body) -> object:
+    method, url, _ = ENDPOINTS[endpoint]
+    return getattr(api, method)(url, body, format="json")
+
+
+def send_raw(api, endpoint: str, raw: bytes) -> object:
+    method, url, _ = ENDPOINTS[endpoint]
+    return getattr(api, method)(url, raw, content_type="application/json")
+
+
+def field_cases():
+    for endpoint, fields in STRING_FIELDS.items():
+        for field in fields:
+            for wrong in WRONG_TYPES:
+                yield pytest.param(endpoint, field, wrong, id=f"{endpoint}-{field}-{wrong!r}")
+    for field in ("expiry_month", "expiry_year"):
+        for wrong in ["12", 12.5, True, None, [12]]:
+            yield pytest.param("card", field, wrong, id=f"card-{field}-{wrong!r}")
+
+
+@pytest.mark.parametrize(("endpoint", "field", "wrong"), list(field_cases()))
+def test_a_wrong_type_is_a_400_naming_the_field_and_nothing_is_stored(
+    api, customer, contract, endpoint, field, wrong
+):
+    before = stored(customer)
+
+    response = send(api, endpoint, {**ENDPOINTS[endpoint][2], field: wrong})
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert stored(customer) == before
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "required"),
+    [
+        ("ticket", {"title", "device_category"}),
+        ("registration", {"username", "password", "name", "email"}),
+        ("plan", {"contract_code"}),
+        ("card", {"number", "expiry_month", "expiry_year", "cvc", "holder_name"}),
+    ],
+)
+def test_missing_fields_are_each_named_and_nothing_is_stored(api, customer, endpoint, required):
+    before = stored(customer)
+
+    response = send(api, endpoint, {})
+
+    assert response.status_code == 400
+    assert set(response.json()) == required
+    assert stored(customer) == before
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"42", b"null", b"{not json", b'{"a": NaN}'])
+def test_a_body_that_is_not_a_json_object_is_a_400(api, customer, endpoint, body):
+    before = stored(customer)
+
+    response = send_raw(api, endpoint, body)
+
+    assert response.status_code == 400
+    assert response.json()
+    assert stored(customer) == before
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_a_huge_body_is_a_413(api, customer, settings, endpoint):
+    before = stored(customer)
+    body = {**ENDPOINTS[endpoint][2], "description": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+
+    response = send(api, endpoint, body)
+
+    assert response.status_code == 413
+    assert "larger than" in response.json()["detail"]
+    assert stored(customer) == before
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_a_form_body_is_a_415_the_api_takes_json(api, customer, endpoint):
+    method, url, body = ENDPOINTS[endpoint]
+
+    response = getattr(api, method)(url, body, format="multipart")
+
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "field"),
+    [(endpoint, field) for endpoint, fields in STRING_FIELDS.items() for field in fields],
+)
+def test_a_nul_character_is_a_400_saying_so(api, customer, contract, endpoint, field):
+    """PostgreSQL cannot store NUL in text; it must be refused before it gets there."""
+    before = stored(customer)
+
+    response = send(api, endpoint, {**ENDPOINTS[endpoint][2], field: "before\x00after"})
+
+    assert response.status_code == 400
+    expected = (
+        "is not a valid choice" if field in CHOICE_FIELDS else "Null characters are not allowed"
+    )
+    assert expected in json.dumps(response.json()[field])
+    assert stored(customer) == before
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_a_lone_surrogate_is_a_400_saying_so(api, customer, contract, endpoint):
+    """Valid JSON, but not text: no database can store it as UTF-8."""
+    before = stored(customer)
+    body = json.dumps(ENDPOINTS[endpoint][2])
+    field = STRING_FIELDS[endpoint][0]
+    body = body.replace(json.dumps(ENDPOINTS[endpoint][2][field]), '"\\ud800"', 1)
+
+    response = send_raw(api, endpoint, body.encode())
+
+    assert response.status_code == 400
+    assert "surrogate" in response.json()["detail"]
+    assert stored(customer) == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Robert'); DROP TABLE customer_quantum_ticket;--",
+        "' OR '1'='1",
+        "<script>alert('x')</script>",
+        '"><img src=x onerror=alert(1)>',
+        "Zoë 🛠️ ﷽ \u202eevil",
+        "\u200b",
+    ],
+)
+def test_injection_strings_are_stored_as_text_and_escaped_on_the_page(api, customer_user, text):
+    response = send(api, "ticket", {**ENDPOINTS["ticket"][2], "title": text, "description": text})
+
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(pk=response.json()["id"])
+    assert ticket.title == text
+    assert api.get(f"/api/customer/tickets/{ticket.pk}/").json()["title"] == text
+    portal = Client()
+    portal.force_login(customer_user)
+    page = portal.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+
+
+def test_unknown_and_read_only_fields_are_ignored_and_never_stored(api, customer, other_customer):
+    response = send(
+        api,
+        "ticket",
+        {
+            **ENDPOINTS["ticket"][2],
+            "id": "00000000-0000-0000-0000-000000000001",
+            "status": "completed",
+            "customer": other_customer.pk,
+            "expert_name": "Mallory",
+            "favourite_colour": "blue",
+        },
+    )
+
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(pk=response.json()["id"])
+    assert str(ticket.pk) != "00000000-0000-0000-0000-000000000001"
+    assert (ticket.status, ticket.customer, ticket.expert_name) == ("submitted", customer, "")
+    assert "favourite_colour" not in response.json()
+
+
+def test_overlong_text_is_a_400_naming_the_field(api, customer):
+    before = stored(customer)
+
+    response = send(api, "ticket", {**ENDPOINTS["ticket"][2], "title": "x" * 10_000})
+
+    assert response.status_code == 400
+    assert "title" in response.json()
+    assert stored(customer) == before
