@@ -120,9 +120,14 @@ class Endpoint:
                 correlation_id=correlation_id or current_correlation_id() or message_id,
                 payload=message.model_dump(mode="json"),
                 created_at=(now := timezone.now()),
-                resend_at=now + timedelta(seconds=settings.MESSAGING_SWEEP_GRACE_SECONDS),
+                # Due for the sweep only if the fast path fails (then marked due at once) or the
+                # receiver does not confirm in time: a successful hand-over writes nothing more,
+                # which saves a commit per message.
+                resend_at=now + timedelta(seconds=resend_delay(1)),
             )
-            transaction.on_commit(lambda: self._hand_to_broker(row), using=self.quantum)
+            transaction.on_commit(
+                lambda: self._hand_to_broker(row, record_success=False), using=self.quantum
+            )
         return message_id
 
     def sweep(self) -> int:
@@ -164,7 +169,7 @@ class Endpoint:
         inbox, _ = self.inbox.objects.using(self.quantum).filter(applied_at__lt=cutoff).delete()
         return outbox, inbox
 
-    def _hand_to_broker(self, row: models.Model) -> bool:
+    def _hand_to_broker(self, row: models.Model, *, record_success: bool = True) -> bool:
         envelope = Envelope(
             id=row.id,
             type=row.type,
@@ -193,16 +198,20 @@ class Endpoint:
                     _describe(error),
                 )
             unconfirmed.update(
-                send_attempts=F("send_attempts") + 1, last_send_error=_describe(error)
+                send_attempts=F("send_attempts") + 1,
+                last_send_error=_describe(error),
+                resend_at=timezone.now(),
             )
             return False
-        now = timezone.now()
-        unconfirmed.update(
-            sent_at=now,
-            send_attempts=F("send_attempts") + 1,
-            last_send_error="",
-            resend_at=now + timedelta(seconds=resend_delay(row.send_attempts + 1)),
-        )
+        if record_success:
+            # The first hand-over (the fast path's) counts too: the wait doubles from there.
+            now = timezone.now()
+            unconfirmed.update(
+                sent_at=now,
+                send_attempts=F("send_attempts") + 1,
+                last_send_error="",
+                resend_at=now + timedelta(seconds=resend_delay(row.send_attempts + 2)),
+            )
         return True
 
     def receive(self, raw: Any) -> Outcome:

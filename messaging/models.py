@@ -10,8 +10,10 @@ from django.db import models
 class OutboxMessage(models.Model):
     """A message its sender keeps until the receiver confirms it: the record of truth, not the queue.
 
-    `resend_at` is when the sweep should hand it to the broker (again): soon after it was stored,
-    then later and later until the receiver confirms it; confirmed, it is never sent again.
+    `resend_at` is when the sweep should hand it to the broker (again): a confirmation timeout
+    after it was stored (the fast path hands it over at commit and writes nothing more), at once if
+    the broker refused it, then later and later until the receiver confirms it; confirmed, it is
+    never sent again. `sent_at` and `send_attempts` record the sweep's hand-overs and any refusal.
     """
 
     id = models.UUIDField(primary_key=True)

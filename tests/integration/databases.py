@@ -36,3 +36,4 @@ def database_down(alias: str) -> Iterator[None]:
     finally:
         server.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true").format(name))
         server.close()
+        connections[alias].close()  # one opened meanwhile was cut: the next query reconnects

@@ -5,7 +5,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
@@ -45,15 +46,22 @@ def test_a_message_is_stored_only_if_the_business_change_commits(ticket_created)
     assert not OutboxMessage.objects.exists()
 
 
-def test_after_commit_the_message_is_handed_to_the_receivers_queue(
-    ticket_created, queued, django_capture_on_commit_callbacks
+def test_after_commit_the_message_is_handed_to_the_receivers_queue_without_another_write(
+    settings, ticket_created, queued, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(using="customer", execute=True):
+    settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS = 60
+    with (
+        CaptureQueriesContext(connections["customer"]) as queries,
+        django_capture_on_commit_callbacks(using="customer", execute=True),
+    ):
         message_id = customer_endpoint.publish(ticket_created())
 
-    assert OutboxMessage.objects.get(pk=message_id).sent_at is not None
     [body] = queued("ticketing")
     assert str(message_id) in body
+    writes = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [verb for verb in writes if verb in ("INSERT", "UPDATE")] == ["INSERT"]
+    stored = OutboxMessage.objects.get(pk=message_id)
+    assert stored.resend_at - stored.created_at == timedelta(seconds=60)
 
 
 def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
@@ -109,13 +117,13 @@ def test_a_message_the_receiver_does_not_confirm_is_handed_over_again_later_and_
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         message_id = customer_endpoint.publish(ticket_created())
     first = OutboxMessage.objects.get(pk=message_id)
-    assert first.resend_at - first.sent_at == timedelta(seconds=60)
+    assert first.resend_at - first.created_at == timedelta(seconds=60)
 
     OutboxMessage.objects.update(resend_at=timezone.now())
     assert customer_endpoint.sweep() == 1
 
     second = OutboxMessage.objects.get(pk=message_id)
-    assert second.send_attempts == 2
+    assert second.send_attempts == 1
     assert second.resend_at - second.sent_at == timedelta(seconds=120)
     assert len(queued("ticketing")) == 2
 
