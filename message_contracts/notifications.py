@@ -37,6 +37,7 @@ class NotificationType(enum.StrEnum):
     """Each type has its templates in the notifications quantum."""
 
     ASSIGNMENT_OFFERED = "assignment_offered"  # to the expert: a ticket is waiting for them
+    EXPERT_ASSIGNED = "expert_assigned"  # to the customer: who is coming, and by when
     INVOICE_ISSUED = "invoice_issued"  # to the customer: the month's invoice
 
 

@@ -4,15 +4,10 @@ history without asking billing."""
 from django.db import transaction
 
 from customer_quantum.apps import DATABASE
-from customer_quantum.models import Customer, Invoice, NotificationPreference
+from customer_quantum.models import Customer, Invoice
+from customer_quantum.services.notifications import customer_notify
 from message_contracts.invoices import InvoiceIssued
-from message_contracts.notifications import (
-    Channel,
-    NotificationRequested,
-    NotificationType,
-    Recipient,
-)
-from messaging.endpoint import endpoint_for
+from message_contracts.notifications import NotificationType
 
 
 class InvoiceForUnknownCustomer(Exception):
@@ -48,27 +43,22 @@ def invoice_record(*, issued: InvoiceIssued) -> Invoice:
 
 
 def _customer_notified(*, customer: Customer, issued: InvoiceIssued) -> None:
-    """By the customer's preference: an SMS if they chose it and gave a phone, an e-mail otherwise."""
-    by_sms = customer.notification_preference == NotificationPreference.SMS and customer.phone
     lines = "\n".join(
         f"{line.description}: {line.quantity} x {line.unit_price} = {line.amount}"
         for line in issued.lines
     )
-    endpoint_for(DATABASE).publish(
-        NotificationRequested(
-            recipient=Recipient(name=customer.name, email=customer.email, phone=customer.phone),
-            channel=Channel.SMS if by_sms else Channel.EMAIL,
-            notification_type=NotificationType.INVOICE_ISSUED,
-            context={
-                "number": issued.number,
-                "period": issued.period,
-                "issued_on": issued.issued_on.isoformat(),
-                "lines": lines,
-                "total": str(issued.total),
-                "currency": issued.currency,
-                "status": issued.status,
-            },
-            reference=issued.number,
-            requested_at=issued.issued_at,
-        )
+    customer_notify(
+        customer=customer,
+        notification_type=NotificationType.INVOICE_ISSUED,
+        context={
+            "number": issued.number,
+            "period": issued.period,
+            "issued_on": issued.issued_on.isoformat(),
+            "lines": lines,
+            "total": str(issued.total),
+            "currency": issued.currency,
+            "status": issued.status,
+        },
+        reference=issued.number,
+        requested_at=issued.issued_at,
     )

@@ -4,6 +4,8 @@ from django.db import transaction
 
 from customer_quantum.apps import DATABASE
 from customer_quantum.models import Customer, Ticket, TicketStatus, TicketStatusChange
+from customer_quantum.services.notifications import customer_notify
+from message_contracts.notifications import NotificationType
 from message_contracts.tickets import Priority, TicketCreatedV2, TicketProgress, TicketStatusChanged
 from messaging.endpoint import endpoint_for
 
@@ -62,7 +64,7 @@ def ticket_status_record(*, change: TicketStatusChanged) -> None:
     newer than the one shown: messages may arrive late, twice or out of order (invariant 6)."""
     if not Ticket.objects.filter(pk=change.ticket_id).exists():
         raise StatusForUnknownTicket(f"no ticket {change.ticket_id} in the customer quantum")
-    TicketStatusChange.objects.get_or_create(
+    _, first_time = TicketStatusChange.objects.get_or_create(
         ticket_id=change.ticket_id,
         sequence=change.sequence,
         defaults={
@@ -78,4 +80,23 @@ def ticket_status_record(*, change: TicketStatusChanged) -> None:
         status_changed_at=change.changed_at,
         expert_name=change.expert_name,
         expected_arrival=change.expected_arrival,
+    )
+    if first_time and change.status == TicketProgress.ASSIGNED:
+        _expert_assigned_notified(change)
+
+
+def _expert_assigned_notified(change: TicketStatusChanged) -> None:
+    """Told after the portal already shows the assignment: it was stored just above."""
+    ticket = Ticket.objects.select_related("customer").get(pk=change.ticket_id)
+    arrival = change.expected_arrival
+    customer_notify(
+        customer=ticket.customer,
+        notification_type=NotificationType.EXPERT_ASSIGNED,
+        context={
+            "title": ticket.title,
+            "expert_name": change.expert_name,
+            "expected_arrival": arrival.strftime("%Y-%m-%d %H:%M UTC") if arrival else "",
+        },
+        reference=str(ticket.id),
+        requested_at=change.changed_at,
     )

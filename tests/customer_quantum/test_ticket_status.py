@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from customer_quantum.endpoint import endpoint
-from customer_quantum.models import DeadLetter, Ticket, TicketStatusChange
+from customer_quantum.models import Customer, DeadLetter, OutboxMessage, Ticket, TicketStatusChange
 from message_contracts.tickets import TicketStatusChanged
 from messaging.endpoint import Outcome
 from tests.customer_quantum.factories import TicketFactory
@@ -118,3 +118,45 @@ def test_the_ticket_page_shows_the_timeline(client, customer_user, ticket):
     assert f"Assigned to Ada Expert, expected by {ARRIVAL:%Y-%m-%d}" in page
     assert "Ada Expert started the repair" in page
     assert "Completed by" not in page
+
+
+def notifications_requested() -> list[dict]:
+    return [
+        message.payload for message in OutboxMessage.objects.filter(type="NotificationRequested")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("preference", "phone", "channel"),
+    [("email", "", "email"), ("sms", "+1 555 0100", "sms"), ("sms", "", "email")],
+)
+def test_the_customer_is_told_who_is_coming_by_their_preference(ticket, preference, phone, channel):
+    Customer.objects.filter(pk=ticket.customer_id).update(
+        notification_preference=preference, phone=phone
+    )
+
+    endpoint.receive(envelope(ticket.id, 1, "assigned"))
+
+    [request] = notifications_requested()
+    assert request["channel"] == channel
+    assert request["notification_type"] == "expert_assigned"
+    assert request["context"]["expert_name"] == "Ada Expert"
+    assert request["context"]["title"] == ticket.title
+    assert request["reference"] == str(ticket.id)
+    assert Ticket.objects.get(pk=ticket.id).status == "assigned"  # stored before anyone is told
+
+
+def test_an_assignment_delivered_twice_tells_the_customer_once(ticket):
+    assigned = envelope(ticket.id, 1, "assigned")
+
+    endpoint.receive(assigned)
+    endpoint.receive(assigned | {"id": str(uuid.uuid4())})
+
+    assert len(notifications_requested()) == 1
+
+
+def test_other_status_changes_tell_the_customer_nothing_through_notifications(ticket):
+    for sequence, status in enumerate(["accepted", "in_progress", "completed"], start=1):
+        endpoint.receive(envelope(ticket.id, sequence, status))
+
+    assert notifications_requested() == []

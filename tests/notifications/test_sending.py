@@ -133,3 +133,34 @@ def test_a_card_number_never_rides_in_a_notification(notification_requested):
     )
 
     assert requested.context == {"title": "Charged twice on •••• 4242", "order": "2026-000123"}
+
+
+EXPERT_ASSIGNED = {
+    "notification_type": "expert_assigned",
+    "context": {
+        "title": "Laptop does not boot",
+        "expert_name": "Ada Lovelace",
+        "expected_arrival": "2026-11-25 17:00 UTC",
+    },
+    "reference": "00bf480c-679f-462d-b49d-f062fe71a570",
+}
+
+
+def test_the_customer_learns_who_is_coming_by_e_mail_or_sms(
+    request_arrives, mailoutbox, sms_folder
+):
+    request_arrives(**EXPERT_ASSIGNED)
+    request_arrives(
+        **EXPERT_ASSIGNED,
+        channel="sms",
+        recipient={"name": "Alice Martin", "email": None, "phone": "+1 555 0100"},
+    )
+
+    notifications_send_due()
+
+    [mail] = mailoutbox
+    assert mail.subject == "An expert is on the way: Laptop does not boot"
+    assert "Ada Lovelace from the Sysops Squad will take care of your ticket" in mail.body
+    assert "expected by 2026-11-25 17:00 UTC" in mail.body
+    [sms] = list(sms_folder.iterdir())
+    assert 'Ada Lovelace will take care of "Laptop does not boot"' in sms.read_text()
