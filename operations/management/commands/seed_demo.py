@@ -29,10 +29,11 @@ CUSTOMERS = [
 ]
 DEMO_REGION = "Springfield"
 # Experts sign in to the mobile app's API (/api/ticketing/) with the same demo password.
+# Each has a phone, so the demo's assignment SMS shows in the notifications worker's log.
 EXPERTS = [
-    ("ada", "Ada Lovelace", ["computer", "phone", "tablet"], DEMO_REGION),
-    ("grace", "Grace Hopper", ["television", "audio", "camera"], DEMO_REGION),
-    ("linus", "Linus Torvalds", list(DeviceCategory), "Shelbyville"),
+    ("ada", "Ada Lovelace", ["computer", "phone", "tablet"], DEMO_REGION, "+1 555 0101"),
+    ("grace", "Grace Hopper", ["television", "audio", "camera"], DEMO_REGION, "+1 555 0102"),
+    ("linus", "Linus Torvalds", list(DeviceCategory), "Shelbyville", "+1 555 0103"),
 ]
 # One staff member per area, each seeing only their quanta in admin (same password).
 STAFF = [("billie", BILLING_ADMINISTRATORS), ("hal", HELPDESK), ("maggie", MANAGERS)]
@@ -91,13 +92,14 @@ class Command(BaseCommand):
                 )
             if customer_of_user(user.id) is None:
                 customer_create(user_id=user.id, name=name, email=email, region=DEMO_REGION)
-        for username, name, skills, region in EXPERTS:
+        for username, name, skills, region, phone in EXPERTS:
             user = users.filter(username=username).first() or users.create_user(
                 username, f"{username}@sysops.example.com", DEMO_PASSWORD
             )
             user.groups.add(Group.objects.get(name=staff_groups.EXPERTS))
             Expert.objects.get_or_create(
-                user_id=user.id, defaults={"name": name, "skills": skills, "region": region}
+                user_id=user.id,
+                defaults={"name": name, "skills": skills, "region": region, "phone": phone},
             )
         for contract in SUPPORT_CONTRACTS:
             # An administrator's later edits to a demo contract are kept.
