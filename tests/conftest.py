@@ -4,10 +4,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from message_contracts.tickets import TicketCreated
+from tests.customer_quantum.factories import CustomerFactory
 
 
 @pytest.fixture
@@ -53,3 +56,21 @@ def ticket_created():
 def api_throttle_counters_cleared():
     """The API's throttle counters live in the cache, which outlives a test: each test starts at 0."""
     cache.clear()
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory()
+
+
+@pytest.fixture
+def customer_user(customer):
+    return get_user_model().objects.get(pk=customer.user_id)
+
+
+@pytest.fixture
+def api(customer_user):
+    """An API client signed in as the customer."""
+    client = APIClient()
+    client.force_authenticate(user=customer_user)
+    return client

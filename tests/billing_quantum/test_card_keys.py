@@ -117,11 +117,11 @@ def test_processes_starting_at_once_share_one_set_of_embedded_keys(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["keys"]  # no half-written leftovers
 
 
-def test_a_process_with_no_card_keys_set_creates_and_uses_the_embedded_ones(tmp_path):
+def card_keys_seen_by_a_process(environment: dict[str, str]) -> list[str]:
+    """The card-key settings of a fresh process given none but `environment`'s card variables."""
     without_card_keys = {
         name: value for name, value in os.environ.items() if not name.startswith("CARD_")
     }
-
     shown = subprocess.run(
         [
             sys.executable,
@@ -137,14 +137,15 @@ def test_a_process_with_no_card_keys_set_creates_and_uses_the_embedded_ones(tmp_
         text=True,
         check=True,
         cwd=settings.BASE_DIR,
-        env={
-            **without_card_keys,
-            "SYSOPS_VAR_DIR": str(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-        },
+        env={**without_card_keys, **environment, "DJANGO_SETTINGS_MODULE": "tests.settings"},
     )
+    return shown.stdout.split()
 
-    sealing_id, public_key, private_keys, storage_id, storage_keys = shown.stdout.split()
+
+def test_a_process_with_no_card_keys_set_creates_and_uses_the_embedded_ones(tmp_path):
+    sealing_id, public_key, private_keys, storage_id, storage_keys = card_keys_seen_by_a_process(
+        {"SYSOPS_VAR_DIR": str(tmp_path)}
+    )
     assert private_keys == (tmp_path / "keys" / SEALING_PRIVATE_KEYS_FILE).read_text().strip()
     private_key = PrivateKey(keyring_parse(private_keys, key_size=32)[sealing_id])
     assert base64.b64encode(bytes(private_key.public_key)).decode() == public_key
@@ -155,29 +156,7 @@ def test_a_process_with_no_card_keys_set_creates_and_uses_the_embedded_ones(tmp_
 def test_a_process_given_the_printed_lines_uses_those_keys(tmp_path):
     folder = tmp_path / "keys"
     printed = env_of(generate(folder).stdout)
-    without_card_keys = {
-        name: value for name, value in os.environ.items() if not name.startswith("CARD_")
-    }
-
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "--verbosity=0",
-            "-c",
-            "from django.conf import settings as s; print(s.CARD_SEALING_KEY_ID, "
-            "s.CARD_SEALING_PUBLIC_KEY, s.CARD_SEALING_PRIVATE_KEYS.strip(), "
-            "s.CARD_STORAGE_KEY_ID, s.CARD_STORAGE_KEYS.strip())",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=settings.BASE_DIR,
-        env={**without_card_keys, **printed, "DJANGO_SETTINGS_MODULE": "tests.settings"},
-    )
-
-    assert shown.stdout.split() == [
+    assert card_keys_seen_by_a_process(printed) == [
         printed["CARD_SEALING_KEY_ID"],
         printed["CARD_SEALING_PUBLIC_KEY"],
         (folder / SEALING_PRIVATE_KEYS_FILE).read_text().strip(),
