@@ -379,6 +379,13 @@ CELERY_BEAT_SCHEDULE["send-notifications"] = {
     "options": {"queue": "notifications", "expires": NOTIFICATIONS_SEND_INTERVAL_SECONDS},
 }
 
+# Surveys (UC-4): links in e-mails must be absolute, and the workers that write them serve no
+# request to take the host from, so the portal's public address is configured.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A survey link works once, for this many days after the ticket is completed: long enough for a
+# customer back from a trip, short enough that the answer is still about this repair.
+SURVEY_LINK_MAX_AGE_DAYS = env.int("SURVEY_LINK_MAX_AGE_DAYS", default=14)
+
 # Every line names its flow (correlation id) and the message being handled, in every process;
 # LOG_FORMAT=json writes one JSON object a line for a log collector.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

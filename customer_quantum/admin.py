@@ -17,6 +17,7 @@ from customer_quantum.models import (
     OutboxMessage,
     ReplicaWatermark,
     SupportContract,
+    SurveyInvitation,
     Ticket,
 )
 from customer_quantum.services.tickets import ticket_submit
@@ -90,6 +91,31 @@ class TicketAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
     date_hierarchy = "submitted_at"
     readonly_fields = ["id", "status", "status_changed_at"]
+
+
+@admin.register(SurveyInvitation)
+class SurveyInvitationAdmin(admin.ModelAdmin):
+    """Who was asked for a survey and whether they answered. The answers are analytics'; an
+    invitation is written by the ticket's completion and its answer only, never by staff."""
+
+    list_display = ["ticket", "customer", "created_at", "expires_at", "used_at"]
+    list_filter = [
+        ("used_at", admin.EmptyFieldListFilter),
+        "created_at",
+        "expires_at",
+    ]
+    search_fields = ["=id", "=ticket__id", "ticket__title", "customer__name", "customer__email"]
+    list_select_related = ["ticket", "customer"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ReplicaAdmin(admin.ModelAdmin):

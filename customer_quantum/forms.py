@@ -1,6 +1,7 @@
 from django import forms
 
 from customer_quantum.models import Customer, NotificationPreference, Ticket
+from message_contracts.surveys import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 
 
 class TicketForm(forms.ModelForm):
@@ -75,4 +76,45 @@ class CardForm(forms.Form):
     )
     holder_name = forms.CharField(
         label="Name on the card", widget=CardHolderInput(attrs={"autocomplete": "cc-name"})
+    )
+
+
+def _yes_or_no(answer: str) -> bool:
+    return answer == "yes"
+
+
+YES_NO = [("yes", "Yes"), ("no", "No"), ("", "No answer")]
+
+
+class SurveyForm(forms.Form):
+    """A completed ticket's survey; `survey_submit` checks the answers again before sending them."""
+
+    rating = forms.TypedChoiceField(
+        label=f"How did we do? ({RATING_MIN} = poor, {RATING_MAX} = excellent)",
+        choices=[(value, str(value)) for value in range(RATING_MIN, RATING_MAX + 1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": f"Choose a rating from {RATING_MIN} to {RATING_MAX}."},
+    )
+    comment = forms.CharField(
+        label="Anything you would like to tell us? (optional)",
+        max_length=COMMENT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    expert_on_time = forms.TypedChoiceField(
+        label="Did the expert arrive on time? (optional)",
+        choices=YES_NO,
+        coerce=_yes_or_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    would_recommend = forms.TypedChoiceField(
+        label="Would you recommend the Sysops Squad to a friend? (optional)",
+        choices=YES_NO,
+        coerce=_yes_or_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
     )

@@ -232,6 +232,37 @@ class TicketStatusChange(models.Model):
         return f"{self.ticket}: {self.status}"
 
 
+class SurveyInvitation(models.Model):
+    """The survey a customer is asked to answer once their ticket is completed (UC-4).
+
+    Only the invitation lives here: the answer goes to analytics and is never stored in this
+    quantum (the seed). One per ticket, answered at most once, until it expires.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="survey_invitation"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="survey_invitation_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey on {self.ticket}"
+
+
 class OutboxMessage(messaging.OutboxMessage):
     pass
 

@@ -3,12 +3,14 @@
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from customer_quantum.models import (
     Customer,
     ReplicaWatermark,
     SupportContract,
     SupportPlan,
+    SurveyInvitation,
     Ticket,
     TicketStatusChange,
 )
@@ -35,6 +37,13 @@ def support_plan_of(customer: Customer) -> SupportPlan | None:
 def ticket_timeline(ticket: Ticket) -> QuerySet[TicketStatusChange]:
     """The status changes of a ticket in the order ticketing made them, whatever order they came in."""
     return TicketStatusChange.objects.filter(ticket=ticket).order_by("sequence")
+
+
+def survey_invitation_open(ticket: Ticket) -> SurveyInvitation | None:
+    """The ticket's survey if the customer can still answer it: unused and not expired."""
+    return SurveyInvitation.objects.filter(
+        ticket=ticket, used_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
 
 
 def replica_synced_at(table: str) -> datetime | None:

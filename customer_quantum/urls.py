@@ -3,10 +3,12 @@ from django.urls import path
 from customer_quantum.api import cards as cards_api
 from customer_quantum.api import customers as customers_api
 from customer_quantum.api import invoices as invoices_api
+from customer_quantum.api import surveys as surveys_api
 from customer_quantum.api import tickets as tickets_api
 from customer_quantum.views import account as account_pages
 from customer_quantum.views import cards as card_pages
 from customer_quantum.views import invoices as invoice_pages
+from customer_quantum.views import surveys as survey_pages
 from customer_quantum.views import tickets as ticket_pages
 
 portal = (
@@ -21,6 +23,7 @@ portal = (
         path("cards/new/", card_pages.card_new, name="card-new"),
         path("invoices/", invoice_pages.invoice_list, name="invoice-list"),
         path("invoices/<uuid:invoice_id>/", invoice_pages.invoice_detail, name="invoice-detail"),
+        path("surveys/<str:token>/", survey_pages.survey, name="survey"),
     ],
     "portal",
 )
@@ -29,6 +32,7 @@ customer_api = (
     [
         path("tickets/", tickets_api.TicketListCreate.as_view(), name="tickets"),
         path("tickets/<uuid:pk>/", tickets_api.TicketDetail.as_view(), name="ticket"),
+        path("tickets/<uuid:pk>/survey/", surveys_api.TicketSurvey.as_view(), name="ticket-survey"),
         path("register/", customers_api.Register.as_view(), name="register"),
         path("profile/", customers_api.Profile.as_view(), name="profile"),
         path("contracts/", customers_api.SupportContracts.as_view(), name="contracts"),

@@ -39,6 +39,7 @@ class NotificationType(enum.StrEnum):
     ASSIGNMENT_OFFERED = "assignment_offered"  # to the expert: a ticket is waiting for them
     EXPERT_ASSIGNED = "expert_assigned"  # to the customer: who is coming, and by when
     INVOICE_ISSUED = "invoice_issued"  # to the customer: the month's invoice
+    SURVEY_INVITED = "survey_invited"  # to the customer: how did we do? (a single-use link)
 
 
 class Recipient(BaseModel):

@@ -32,3 +32,12 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.IntegerField: StrictIntegerField,
         models.PositiveSmallIntegerField: StrictIntegerField,
     }
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` only: DRF's own reads `"yes"`, `1` or `"off"` as answers to a question."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

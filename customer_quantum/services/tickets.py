@@ -5,6 +5,7 @@ from django.db import transaction
 from customer_quantum.apps import DATABASE
 from customer_quantum.models import Customer, Ticket, TicketStatus, TicketStatusChange
 from customer_quantum.services.notifications import customer_notify
+from customer_quantum.services.surveys import survey_invitation_create
 from message_contracts.notifications import NotificationType
 from message_contracts.tickets import Priority, TicketCreatedV2, TicketProgress, TicketStatusChanged
 from messaging.endpoint import endpoint_for
@@ -83,6 +84,10 @@ def ticket_status_record(*, change: TicketStatusChanged) -> None:
     )
     if first_time and change.status == TicketProgress.ASSIGNED:
         _expert_assigned_notified(change)
+    if first_time and change.status == TicketProgress.COMPLETED:
+        survey_invitation_create(
+            ticket=Ticket.objects.select_related("customer").get(pk=change.ticket_id)
+        )
 
 
 def _expert_assigned_notified(change: TicketStatusChanged) -> None:

@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from customer_quantum.forms import TicketForm
-from customer_quantum.selectors import ticket_timeline, tickets_of
+from customer_quantum.selectors import survey_invitation_open, ticket_timeline, tickets_of
+from customer_quantum.services.surveys import survey_path
 from customer_quantum.services.tickets import ticket_submit
 from customer_quantum.views.access import customer_page
 
@@ -34,8 +35,14 @@ def ticket_new(request: HttpRequest, customer) -> HttpResponse:
 @customer_page
 def ticket_detail(request: HttpRequest, customer, ticket_id) -> HttpResponse:
     ticket = get_object_or_404(tickets_of(customer), pk=ticket_id)
+    survey = survey_invitation_open(ticket)
     return render(
         request,
         "customer_quantum/ticket_detail.html",
-        {"ticket": ticket, "timeline": ticket_timeline(ticket)},
+        {
+            "ticket": ticket,
+            "timeline": ticket_timeline(ticket),
+            "survey": survey,
+            "survey_path": survey_path(survey) if survey else None,
+        },
     )

@@ -155,8 +155,10 @@ def test_an_assignment_delivered_twice_tells_the_customer_once(ticket):
     assert len(notifications_requested()) == 1
 
 
-def test_other_status_changes_tell_the_customer_nothing_through_notifications(ticket):
+def test_other_status_changes_tell_the_customer_nothing_but_the_survey_link(ticket):
     for sequence, status in enumerate(["accepted", "in_progress", "completed"], start=1):
         endpoint.receive(envelope(ticket.id, sequence, status))
 
-    assert notifications_requested() == []
+    assert [request["notification_type"] for request in notifications_requested()] == [
+        "survey_invited"
+    ]

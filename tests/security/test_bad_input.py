@@ -3,6 +3,7 @@
 stored, and read-only fields such as a ticket's status or id cannot be set by sending them."""
 
 import json
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,10 +14,16 @@ from customer_quantum.models import (
     Customer,
     OutboxMessage,
     SupportPlan,
+    SurveyInvitation,
     Ticket,
 )
+from customer_quantum.services.surveys import survey_invitation_create
+from tests.customer_quantum.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
+
+# The customer's completed ticket whose survey is open (see `open_survey`).
+SURVEY_TICKET = uuid.UUID("5e1f0c1e-0000-4000-8000-000000000004")
 
 ENDPOINTS = {
     "ticket": (
@@ -56,6 +63,16 @@ ENDPOINTS = {
             "holder_name": "Alice Martin",
         },
     ),
+    "survey": (
+        "post",
+        f"/api/customer/tickets/{SURVEY_TICKET}/survey/",
+        {
+            "rating": 4,
+            "comment": "Quick and kind.",
+            "expert_on_time": True,
+            "would_recommend": False,
+        },
+    ),
 }
 # Chosen from a list: a NUL there is simply not one of the choices.
 CHOICE_FIELDS = {"device_category", "priority"}
@@ -64,6 +81,11 @@ STRING_FIELDS = {
     for name, (_, _, body) in ENDPOINTS.items()
 }
 WRONG_TYPES = [["a list"], {"an": "object"}, True, None, 12]
+
+
+@pytest.fixture(autouse=True)
+def open_survey(customer):
+    return survey_invitation_create(ticket=TicketFactory(id=SURVEY_TICKET, customer=customer))
 
 
 def stored(customer) -> dict:
@@ -76,6 +98,7 @@ def stored(customer) -> dict:
         "cards": CardSummary.objects.count(),
         "plans": SupportPlan.objects.count(),
         "outbox": OutboxMessage.objects.count(),
+        "surveys answered": SurveyInvitation.objects.filter(used_at__isnull=False).count(),
         "profile": (customer.name, customer.email, customer.phone, customer.address),
     }
 
@@ -98,6 +121,11 @@ def field_cases():
     for field in ("expiry_month", "expiry_year"):
         for wrong in ["12", 12.5, True, None, [12]]:
             yield pytest.param("card", field, wrong, id=f"card-{field}-{wrong!r}")
+    for wrong in ["4", 4.5, True, None, [4], 0, 6, -1, 10**20]:
+        yield pytest.param("survey", "rating", wrong, id=f"survey-rating-{wrong!r}")
+    for field in ("expert_on_time", "would_recommend"):
+        for wrong in ["yes", "true", 1, 0, [True], {"an": "object"}]:
+            yield pytest.param("survey", field, wrong, id=f"survey-{field}-{wrong!r}")
 
 
 @pytest.mark.parametrize(("endpoint", "field", "wrong"), list(field_cases()))
@@ -120,6 +148,7 @@ def test_a_wrong_type_is_a_400_naming_the_field_and_nothing_is_stored(
         ("registration", {"username", "password", "name", "email"}),
         ("plan", {"contract_code"}),
         ("card", {"number", "expiry_month", "expiry_year", "cvc", "holder_name"}),
+        ("survey", {"rating"}),
     ],
 )
 def test_missing_fields_are_each_named_and_nothing_is_stored(api, customer, endpoint, required):
@@ -252,3 +281,32 @@ def test_overlong_text_is_a_400_naming_the_field(api, customer):
     assert response.status_code == 400
     assert "title" in response.json()
     assert stored(customer) == before
+
+
+def test_a_survey_answer_cannot_speak_for_another_customer_or_survey(api, customer, other_customer):
+    """The contract's other fields come from the invitation, never from the body."""
+    theirs = survey_invitation_create(ticket=TicketFactory(customer=other_customer))
+
+    response = send(
+        api,
+        "survey",
+        {
+            **ENDPOINTS["survey"][2],
+            "customer_id": other_customer.pk,
+            "survey_id": str(theirs.pk),
+            "ticket_id": str(theirs.ticket_id),
+            "submitted_at": "2020-01-01T00:00:00Z",
+            "favourite_colour": "blue",
+        },
+    )
+
+    assert response.status_code == 201
+    [sent] = OutboxMessage.objects.filter(type="SurveySubmitted")
+    assert (sent.payload["customer_id"], sent.payload["ticket_id"]) == (
+        customer.pk,
+        str(SURVEY_TICKET),
+    )
+    assert not sent.payload["submitted_at"].startswith("2020-01-01")
+    assert "favourite_colour" not in sent.payload
+    theirs.refresh_from_db()
+    assert theirs.used_at is None

@@ -1,6 +1,6 @@
-"""A customer never reads or changes another customer's ticket, card or invoice: every customer API
-endpoint and portal page that takes an id answers 404 for somebody else's, as if it did not exist,
-and no list shows it. (Surveys are not in the customer quantum yet: UC-4 is a later issue.)"""
+"""A customer never reads or changes another customer's ticket, card, invoice or survey: every
+customer API endpoint and portal page that takes an id (or a survey link) answers 404 for somebody
+else's, as if it did not exist, and no list shows it."""
 
 import uuid
 from datetime import date
@@ -11,7 +11,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customer_quantum.models import CardSummary, Invoice, Ticket
+from customer_quantum.models import CardSummary, Invoice, OutboxMessage, Ticket
+from customer_quantum.services.surveys import survey_invitation_create, survey_path
 from tests.customer_quantum.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -42,6 +43,12 @@ def theirs(other_customer):
         ),
         "invoice": invoice_of(other_customer, "2026-999999"),
     }
+
+
+@pytest.fixture
+def their_survey(theirs):
+    """The survey of their completed ticket, still open."""
+    return survey_invitation_create(ticket=theirs["ticket"])
 
 
 @pytest.fixture
@@ -148,3 +155,40 @@ def test_an_anonymous_caller_gets_nothing(theirs, url):
 
     assert response.status_code in (401, 403)
     assert not any(leak in response.content.decode() for leak in LEAKS)
+
+
+def test_answering_another_customers_survey_is_a_404_and_sends_nothing(api, portal, their_survey):
+    outbox_before = OutboxMessage.objects.count()
+
+    by_api = api.post(
+        f"/api/customer/tickets/{their_survey.ticket_id}/survey/", {"rating": 1}, format="json"
+    )
+    page = portal.get(survey_path(their_survey))
+    by_portal = portal.post(survey_path(their_survey), {"rating": "1"})
+
+    assert by_api.status_code == page.status_code == by_portal.status_code == 404
+    for response in (by_api, page, by_portal):
+        assert not any(leak in response.content.decode() for leak in LEAKS)
+    their_survey.refresh_from_db()
+    assert their_survey.used_at is None
+    assert OutboxMessage.objects.count() == outbox_before
+
+
+def test_their_survey_is_offered_on_no_page_of_mine(portal, their_survey):
+    for url in ["/", f"/tickets/{their_survey.ticket_id}/"]:
+        assert survey_path(their_survey) not in portal.get(url).content.decode()
+
+
+def test_an_anonymous_caller_cannot_answer_a_survey(their_survey):
+    outbox_before = OutboxMessage.objects.count()
+
+    by_api = APIClient().post(
+        f"/api/customer/tickets/{their_survey.ticket_id}/survey/", {"rating": 1}, format="json"
+    )
+    by_portal = Client().post(survey_path(their_survey), {"rating": "1"})
+
+    assert by_api.status_code in (401, 403)
+    assert by_portal.status_code == 302 and by_portal.url.startswith("/accounts/login/")
+    their_survey.refresh_from_db()
+    assert their_survey.used_at is None
+    assert OutboxMessage.objects.count() == outbox_before
