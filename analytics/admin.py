@@ -1,13 +1,32 @@
 from django.contrib import admin
 
-from analytics.models import DeadLetter, InboxMessage, OutboxMessage, PaymentFact
+from analytics.models import (
+    DeadLetter,
+    InboxMessage,
+    OutboxMessage,
+    PaymentFact,
+    SurveyResponse,
+    TicketEvent,
+    TicketFact,
+)
 from messaging.admin import register_message_tables
 
 
-@admin.register(PaymentFact)
-class PaymentFactAdmin(admin.ModelAdmin):
-    """Facts are replicated from billing: read-only here."""
+class ReadOnlyFactAdmin(admin.ModelAdmin):
+    """Facts are replicated from the other quanta: read-only here."""
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaymentFact)
+class PaymentFactAdmin(ReadOnlyFactAdmin):
     list_display = [
         "period",
         "customer_id",
@@ -21,14 +40,35 @@ class PaymentFactAdmin(admin.ModelAdmin):
     list_filter = ["outcome", "period", "currency", "contract_code"]
     search_fields = ["=customer_id", "invoice_number", "=payment_id"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(TicketFact)
+class TicketFactAdmin(ReadOnlyFactAdmin):
+    list_display = [
+        "ticket_id",
+        "priority",
+        "device_category",
+        "step",
+        "submitted_at",
+        "first_assigned_at",
+        "completed_at",
+        "resolved_by_expert_name",
+    ]
+    list_filter = ["step", "priority", "device_category"]
+    search_fields = ["=ticket_id", "resolved_by_expert_name"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyFactAdmin):
+    list_display = ["ticket_id", "sequence", "step", "occurred_at", "expert_name"]
+    list_filter = ["step"]
+    search_fields = ["=ticket_id", "expert_name"]
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyFactAdmin):
+    list_display = ["ticket_id", "rating", "expert_on_time", "would_recommend", "submitted_at"]
+    list_filter = ["rating", "expert_on_time", "would_recommend"]
+    search_fields = ["=ticket_id", "=survey_id", "=customer_id"]
 
 
 register_message_tables(OutboxMessage, InboxMessage, DeadLetter)

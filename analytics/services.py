@@ -1,7 +1,12 @@
 """Analytics' write use cases: storing the facts other quanta replicate to it."""
 
-from analytics.models import PaymentFact
+from django.db import transaction
+
+from analytics.apps import DATABASE
+from analytics.models import PaymentFact, SurveyResponse, TicketEvent, TicketFact
 from message_contracts.invoices import PaymentRecorded
+from message_contracts.surveys import SurveySubmitted
+from message_contracts.tickets import TicketLifecycleRecorded, TicketStep
 
 
 def payment_fact_record(*, recorded: PaymentRecorded) -> PaymentFact:
@@ -21,3 +26,72 @@ def payment_fact_record(*, recorded: PaymentRecorded) -> PaymentFact:
         },
     )
     return fact
+
+
+def survey_response_record(*, submitted: SurveySubmitted) -> SurveyResponse:
+    """Stores the answer once per invitation; the same survey again changes nothing."""
+    response, _ = SurveyResponse.objects.get_or_create(
+        survey_id=submitted.survey_id,
+        defaults={
+            "ticket_id": submitted.ticket_id,
+            "customer_id": submitted.customer_id,
+            "rating": submitted.rating,
+            "comment": submitted.comment,
+            "expert_on_time": submitted.expert_on_time,
+            "would_recommend": submitted.would_recommend,
+            "submitted_at": submitted.submitted_at,
+        },
+    )
+    return response
+
+
+def ticket_step_record(*, recorded: TicketLifecycleRecorded) -> TicketFact:
+    """Stores the step once and folds it into the ticket's fact. Each step only ever adds what it
+    knows (a first assignment keeps the earliest time; the current step is the highest sequence
+    seen), so the steps give the same fact in any order."""
+    with transaction.atomic(using=DATABASE):
+        _, created = TicketEvent.objects.get_or_create(
+            ticket_id=recorded.ticket_id,
+            sequence=recorded.sequence,
+            defaults={
+                "step": recorded.step,
+                "occurred_at": recorded.occurred_at,
+                "expert_id": recorded.expert_id,
+                "expert_name": recorded.expert_name,
+            },
+        )
+        TicketFact.objects.get_or_create(
+            ticket_id=recorded.ticket_id,
+            defaults={
+                "priority": recorded.priority,
+                "device_category": recorded.device_category,
+                "submitted_at": recorded.submitted_at,
+                "step": recorded.step,
+                "sequence": recorded.sequence,
+            },
+        )
+        # Read again under lock: two steps of one ticket may be applied at the same time.
+        fact = TicketFact.objects.select_for_update().get(ticket_id=recorded.ticket_id)
+        if created:
+            _step_folded(fact, recorded)
+            fact.save()
+    return fact
+
+
+def _step_folded(fact: TicketFact, recorded: TicketLifecycleRecorded) -> None:
+    if recorded.sequence >= fact.sequence:
+        fact.step, fact.sequence = recorded.step, recorded.sequence
+    if recorded.step == TicketStep.ASSIGNED and (
+        fact.first_assigned_at is None or recorded.occurred_at < fact.first_assigned_at
+    ):
+        fact.first_assigned_at = recorded.occurred_at
+        fact.seconds_to_assign = _seconds_between(fact.submitted_at, recorded.occurred_at)
+    if recorded.step == TicketStep.COMPLETED:
+        fact.completed_at = recorded.occurred_at
+        fact.seconds_to_resolve = _seconds_between(fact.submitted_at, recorded.occurred_at)
+        fact.resolved_by_expert_id = recorded.expert_id
+        fact.resolved_by_expert_name = recorded.expert_name
+
+
+def _seconds_between(start, end) -> int:
+    return max(0, round((end - start).total_seconds()))

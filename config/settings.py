@@ -353,6 +353,10 @@ PAYMENT_PROVIDER_LATENCY_SECONDS = env.float("PAYMENT_PROVIDER_LATENCY_SECONDS",
 # How many charges the Payment job has in flight with the provider at once.
 PAYMENT_JOB_CONCURRENT_CHARGES = env.int("PAYMENT_JOB_CONCURRENT_CHARGES", default=8)
 
+# Managers' reports (UC-6): a ticket is overdue while it stays open longer than its priority's
+# target resolution time, counted from its submission.
+ANALYTICS_RESOLUTION_TARGET_HOURS = {"urgent": 8, "high": 24, "normal": 72, "low": 168}
+
 # Notifications (UC-8). E-mail goes through Django's e-mail framework: the console by default, a
 # folder (django.core.mail.backends.filebased.EmailBackend and EMAIL_FILE_PATH) or an SMTP server.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

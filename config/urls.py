@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from analytics.urls import reports
 from config.api_auth import TokenForCredentials
 from customer_quantum.urls import customer_api, portal
 from operations.urls import health, staff
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("analytics/reports/", include(reports)),
     path("api/auth/token/", TokenForCredentials.as_view(), name="api-token"),
     path("api/customer/", include(customer_api)),
     path("api/ticketing/", include(expert_api)),

@@ -87,3 +87,38 @@ class TicketStatusChanged(Message):
     changed_at: datetime
     expert_name: str = Field(default="", max_length=200)
     expected_arrival: datetime | None = None
+
+
+class TicketStep(enum.StrEnum):
+    """A step of a ticket's life as analytics counts it; unlike `TicketProgress`, a declined offer
+    is a step of its own, not a return to the queue."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    STARTED = "started"
+    COMPLETED = "completed"
+
+
+class TicketLifecycleRecorded(Message):
+    """One step of a ticket's life, for the managers' reports. `sequence` is the ticket's status
+    sequence after the step (0 when received), so analytics stores each step once and knows the
+    latest whatever order the messages arrive in. Each message carries what the reports group by,
+    so any step alone is enough to start a ticket's fact."""
+
+    TYPE: ClassVar[str] = "TicketLifecycleRecorded"
+    VERSION: ClassVar[int] = 1
+    RECEIVER: ClassVar[str] = "analytics"
+
+    ticket_id: UUID
+    sequence: int = Field(ge=0)
+    step: TicketStep
+    occurred_at: datetime
+    priority: Priority
+    device_category: DeviceCategory
+    submitted_at: datetime
+    expert_id: int | None = Field(
+        default=None, description="Ticketing's expert, when there is one."
+    )
+    expert_name: str = Field(default="", max_length=200)

@@ -44,6 +44,7 @@ def staff_group_permissions() -> dict[str, list[str]]:
         # UC-6: ticket operations, expert performance and the financial facts.
         MANAGERS: [
             *_view_every_model("analytics"),
+            "analytics.view_reports",
             "ticketing.view_ticket",
             "ticketing.view_assignment",
             "ticketing.view_unassignedticketalert",

@@ -18,8 +18,10 @@ from message_contracts.tickets import (
     Priority,
     TicketCreated,
     TicketCreatedV2,
+    TicketLifecycleRecorded,
     TicketProgress,
     TicketStatusChanged,
+    TicketStep,
 )
 from messaging.endpoint import endpoint_for
 from ticketing.apps import DATABASE
@@ -42,26 +44,41 @@ class WrongAssignmentState(Exception):
     """The assignment is not in a state this step can follow."""
 
 
+# What each status told to the customer is, as a step of the ticket's life for analytics: a
+# ticket goes back to the queue only when its expert declines it.
+STEP_OF = {
+    TicketProgress.ASSIGNED: TicketStep.ASSIGNED,
+    TicketProgress.ACCEPTED: TicketStep.ACCEPTED,
+    TicketProgress.QUEUED: TicketStep.REJECTED,
+    TicketProgress.IN_PROGRESS: TicketStep.STARTED,
+    TicketProgress.COMPLETED: TicketStep.COMPLETED,
+}
+
+
 def ticket_register(*, submitted: TicketCreated) -> Ticket:
     """Takes a customer's ticket into processing; it waits as `new` for the assignment job."""
     region = submitted.customer_region if isinstance(submitted, TicketCreatedV2) else ""
-    return Ticket.objects.create(
-        id=submitted.ticket_id,
-        customer_id=submitted.customer_id,
-        customer_name=submitted.customer_name,
-        customer_region=region.strip(),
-        title=submitted.title,
-        description=submitted.description,
-        device_category=submitted.device_category,
-        priority=submitted.priority,
-        submitted_at=submitted.submitted_at,
-    )
+    with transaction.atomic(using=DATABASE):
+        ticket = Ticket.objects.create(
+            id=submitted.ticket_id,
+            customer_id=submitted.customer_id,
+            customer_name=submitted.customer_name,
+            customer_region=region.strip(),
+            title=submitted.title,
+            description=submitted.description,
+            device_category=submitted.device_category,
+            priority=submitted.priority,
+            submitted_at=submitted.submitted_at,
+        )
+        _analytics_told(ticket=ticket, step=TicketStep.RECEIVED, occurred_at=ticket.received_at)
+    return ticket
 
 
-def _customer_told(
+def _change_told(
     *, ticket: Ticket, status: TicketProgress, changed_at: datetime, assignment: Assignment
 ) -> None:
-    """Publishes the ticket's change under its current sequence number, in the caller's transaction."""
+    """Publishes the ticket's change under its current sequence number, in the caller's
+    transaction: its status to the customer quantum, the step to analytics."""
     endpoint_for(DATABASE).publish(
         TicketStatusChanged(
             ticket_id=ticket.id,
@@ -70,6 +87,27 @@ def _customer_told(
             changed_at=changed_at,
             expert_name=assignment.expert.name,
             expected_arrival=assignment.expected_arrival,
+        )
+    )
+    _analytics_told(
+        ticket=ticket, step=STEP_OF[status], occurred_at=changed_at, expert=assignment.expert
+    )
+
+
+def _analytics_told(
+    *, ticket: Ticket, step: TicketStep, occurred_at: datetime, expert: Expert | None = None
+) -> None:
+    endpoint_for(DATABASE).publish(
+        TicketLifecycleRecorded(
+            ticket_id=ticket.id,
+            sequence=ticket.status_sequence,
+            step=step,
+            occurred_at=occurred_at,
+            priority=ticket.priority,
+            device_category=ticket.device_category,
+            submitted_at=ticket.submitted_at,
+            expert_id=expert.pk if expert else None,
+            expert_name=expert.name if expert else "",
         )
     )
 
@@ -92,7 +130,7 @@ def assignments_create(*, offers: list[tuple[Ticket, Expert]], now: datetime) ->
     Assignment.objects.bulk_create(assignments)
     Ticket.objects.bulk_update([ticket for ticket, _ in offers], ["status", "status_sequence"])
     for assignment in assignments:
-        _customer_told(
+        _change_told(
             ticket=assignment.ticket,
             status=TicketProgress.ASSIGNED,
             changed_at=now,
@@ -159,7 +197,7 @@ def _step(
         ticket = assignment.ticket
         ticket.status_sequence += 1
         ticket.save(update_fields=["status", "status_sequence"])
-        _customer_told(ticket=ticket, status=progress, changed_at=now, assignment=assignment)
+        _change_told(ticket=ticket, status=progress, changed_at=now, assignment=assignment)
     return assignment
 
 

@@ -47,7 +47,7 @@ def step(expert: Expert, assignment: Assignment, name: str, **data):
 def statuses_told() -> list[tuple[int, str]]:
     return [
         (message.payload["sequence"], message.payload["status"])
-        for message in OutboxMessage.objects.order_by("created_at")
+        for message in OutboxMessage.objects.filter(receiver="customer").order_by("created_at")
     ]
 
 
