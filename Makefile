@@ -20,7 +20,7 @@ INTEGRATION_ENV := \
 	NOTIFICATIONS_DATABASE_URL=$(POSTGRES_URL)/sysops_notifications \
 	CELERY_BROKER_URL=$(REDIS_URL)
 
-.PHONY: install run test test-unit test-integration lint clean
+.PHONY: install run test test-unit test-integration lint clean bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ test-unit: lint
 
 test-integration: install
 	$(INTEGRATION_ENV) $(BIN)/python -m pytest -m integration
+
+# The portal benchmark: gunicorn, a worker per quantum and beat on throwaway databases bench_* of
+# the machine's PostgreSQL and a redis-server of its own; results in bench-results/<time>/.
+# `make bench BENCH_ARGS=--quick` proves the harness in a few minutes.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench.portal.harness --postgres $(POSTGRES_URL) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

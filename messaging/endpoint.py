@@ -111,7 +111,10 @@ class Endpoint:
 
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
         message_id = uuid.uuid4()
-        with transaction.atomic(using=self.quantum):
+        inline = settings.MESSAGING_DELIVERY == "inline"
+        # No savepoint of its own inside the caller's transaction (two statements saved per
+        # message): if the row cannot be stored, the caller's change must not commit either.
+        with transaction.atomic(using=self.quantum, savepoint=False):
             row = self.outbox.objects.using(self.quantum).create(
                 id=message_id,
                 type=message.TYPE,
@@ -123,12 +126,24 @@ class Endpoint:
                 # Due for the sweep only if the fast path fails (then marked due at once) or the
                 # receiver does not confirm in time: a successful hand-over writes nothing more,
                 # which saves a commit per message.
-                resend_at=now + timedelta(seconds=resend_delay(1)),
+                resend_at=None if inline else now + timedelta(seconds=resend_delay(1)),
+                confirmed_at=now if inline else None,
             )
-            transaction.on_commit(
-                lambda: self._hand_to_broker(row, record_success=False), using=self.quantum
-            )
+            if inline:
+                self._deliver_inline(row)
+            else:
+                transaction.on_commit(
+                    lambda: self._hand_to_broker(row, record_success=False), using=self.quantum
+                )
         return message_id
+
+    def _deliver_inline(self, row: models.Model) -> None:
+        """The synchronous coupling the seed rejects, kept only as the benchmark's baseline
+        (MESSAGING_DELIVERY=inline): the receiver applies the message inside the sender's
+        request and transaction, so the sender fails, or waits, whenever the receiver does."""
+        envelope = self._envelope(row)
+        with flow(envelope.correlation_id, message_id=envelope.id):
+            endpoint_for(row.receiver)._receive(envelope.model_dump(mode="json"), envelope)
 
     def sweep(self) -> int:
         """Hands the broker every message that is due: never handed over (broker down, process
@@ -169,8 +184,8 @@ class Endpoint:
         inbox, _ = self.inbox.objects.using(self.quantum).filter(applied_at__lt=cutoff).delete()
         return outbox, inbox
 
-    def _hand_to_broker(self, row: models.Model, *, record_success: bool = True) -> bool:
-        envelope = Envelope(
+    def _envelope(self, row: models.Model) -> Envelope:
+        return Envelope(
             id=row.id,
             type=row.type,
             version=row.version,
@@ -179,6 +194,9 @@ class Endpoint:
             sender=self.quantum,
             payload=row.payload,
         )
+
+    def _hand_to_broker(self, row: models.Model, *, record_success: bool = True) -> bool:
+        envelope = self._envelope(row)
         unconfirmed = self.outbox.objects.using(self.quantum).filter(
             pk=row.pk, confirmed_at__isnull=True
         )
@@ -238,9 +256,10 @@ class Endpoint:
 
     def _receive(self, raw: Any, envelope: Envelope) -> Outcome:
         with transaction.atomic(using=self.quantum):
-            inbox = self._inbox_row(envelope)
-            inbox.deliveries += 1
-            inbox.save(update_fields=["deliveries"])
+            inbox, first_delivery = self._inbox_row(envelope, deliveries=1)
+            if not first_delivery:
+                inbox.deliveries += 1
+                inbox.save(update_fields=["deliveries"])
         if inbox.applied_at is not None:
             logger.info("%s already applied, duplicate ignored", envelope.type)
             return Outcome.DUPLICATE
@@ -308,8 +327,9 @@ class Endpoint:
             )
         return message, handler
 
-    def _inbox_row(self, envelope: Envelope) -> models.Model:
-        row, _ = (
+    def _inbox_row(self, envelope: Envelope, *, deliveries: int = 0) -> tuple[models.Model, bool]:
+        """The message's inbox row, locked; created (with `deliveries`) if it is the first time."""
+        return (
             self.inbox.objects.using(self.quantum)
             .select_for_update()
             .get_or_create(
@@ -319,14 +339,14 @@ class Endpoint:
                     "sender": envelope.sender,
                     "correlation_id": envelope.correlation_id,
                     "first_received_at": timezone.now(),
+                    "deliveries": deliveries,
                 },
             )
         )
-        return row
 
     def _apply(self, envelope: Envelope, message: Message, handler: Handler) -> Outcome:
         """Runs inside the caller's transaction, so the handler's writes and the mark commit together."""
-        inbox = self._inbox_row(envelope)
+        inbox, _ = self._inbox_row(envelope)
         if inbox.applied_at is not None:
             return Outcome.DUPLICATE
         handler(message)

@@ -1,0 +1,533 @@
+"""`make bench`: starts the system in its production shape on throwaway databases and a Redis of its
+own, drives each workload from a separate load process, and writes result.json, result.md and
+chart.png under bench-results/<time>/.
+
+    .venv/bin/python -m bench.portal.harness [--quick] [--duration 6] [--concurrency 16] ...
+
+Measured in the same run, one after the other: the limit (a bare insert), then the product
+(messages through the broker) and the monolith it replaces (MESSAGING_DELIVERY=inline: each
+message applied inside the request), normally, with the downstream quanta slowed, with them down,
+and (the product only: the monolith has no broker) with the broker stopped.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.portal import report
+from bench.portal.system import (
+    DOWNSTREAM,
+    QUANTA,
+    REPOSITORY,
+    BenchSystem,
+    Databases,
+    base_environment,
+    broker_commands,
+    private_broker,
+)
+from tests.integration.processes import WaitTimeout, wait_until
+from tests.integration.servers import RedisServer
+
+# Which message each workload sends, and which quantum applies it.
+MESSAGE_OF = {"ticket": ("TicketCreated", "ticketing"), "card": ("CardRegistered", "billing")}
+WORKLOADS = ("ticket", "card", "page")
+
+
+@dataclass
+class Run:
+    options: argparse.Namespace
+    workdir: Path
+    databases: Databases
+    system: BenchSystem
+    readers: Path
+    writers: Path
+    rows: list[dict] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def milliseconds(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def as_datetime(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+# Population: customers with a token (API) and a session (portal) each, made in the databases
+# directly; the readers' ticket lists keep a fixed length so page views cost the same throughout.
+
+
+def population_create(*, writers: int, readers: int, tickets_per_reader: int) -> tuple[list, list]:
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from rest_framework.authtoken.models import Token
+
+    from customer_quantum.models import Customer, Ticket
+
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(
+        user_model(username=f"bench-{n}", password=make_password(None))
+        for n in range(writers + readers)
+    )
+    tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=user) for user in users)
+    customers = Customer.objects.bulk_create(
+        Customer(
+            user_id=user.id,
+            name=f"Bench Customer {n}",
+            email=f"bench-{n}@example.com",
+            region="Springfield",
+        )
+        for n, user in enumerate(users)
+    )
+    credentials = []
+    for user, token, customer in zip(users, tokens, customers, strict=True):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        credentials.append({"id": customer.id, "token": token.key, "session": session.session_key})
+    Ticket.objects.bulk_create(
+        Ticket(customer=customer, title=f"Earlier ticket {n}", device_category="phone")
+        for customer in customers[writers:]
+        for n in range(tickets_per_reader)
+    )
+    return credentials[:writers], credentials[writers:]
+
+
+# Reading the outcome from the quanta's own tables.
+
+
+def unconfirmed_messages(since: datetime) -> int:
+    from messaging.endpoint import endpoint_for
+
+    return sum(
+        endpoint_for(quantum)
+        .outbox.objects.filter(created_at__gte=since, confirmed_at__isnull=True)
+        .count()
+        for quantum in QUANTA
+    )
+
+
+def wait_drained(timeout: float, *, since: float) -> float | None:
+    """Seconds until every message sent since then, by any quantum, is confirmed: delivered,
+    applied and the confirmation back in its sender (what an earlier phase left is not waited for)."""
+    started = time.monotonic()
+    try:
+        wait_until(
+            lambda: unconfirmed_messages(as_datetime(since)) == 0,
+            timeout=timeout,
+            what="every message is confirmed",
+            interval=0.5,
+        )
+    except WaitTimeout:
+        return None
+    return time.monotonic() - started
+
+
+def deliveries(workload: str, since: datetime, until: datetime) -> dict:
+    """The workload's messages stored in the customer outbox in the window: when each was stored,
+    when its receiver applied it, and whether the sender has its confirmation."""
+    from messaging.endpoint import endpoint_for
+
+    message_type, receiver = MESSAGE_OF[workload]
+    sent = dict(
+        endpoint_for("customer")
+        .outbox.objects.filter(type=message_type, created_at__gte=since, created_at__lt=until)
+        .values_list("id", "created_at")
+    )
+    confirmed = (
+        endpoint_for("customer")
+        .outbox.objects.filter(pk__in=list(sent), confirmed_at__isnull=False)
+        .count()
+    )
+    applied = dict(
+        endpoint_for(receiver)
+        .inbox.objects.filter(pk__in=list(sent), applied_at__isnull=False)
+        .values_list("message_id", "applied_at")
+    )
+    lags = [
+        (applied[key] - created).total_seconds() for key, created in sent.items() if key in applied
+    ]
+    return {"sent": len(sent), "applied": len(applied), "confirmed": confirmed, "lags": lags}
+
+
+class BrokerCommands:
+    """Commands the broker served for a phase's requests, from the server's own counters: every
+    process counted (web, workers, beat), idle polling included, nothing instrumented."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.before = self._served()
+
+    def _served(self) -> dict[str, int] | None:
+        try:
+            return broker_commands(self.url)
+        except Exception:  # the broker is stopped in one scenario
+            return None
+
+    def per_request(self, requests: int) -> dict[str, float] | None:
+        after = self._served()
+        if not requests or after is None or self.before is None:
+            return None
+        after["info"] = after.get("info", 1) - 1  # the first reading's own
+        served = {
+            name: round((calls - self.before.get(name, 0)) / requests, 2)
+            for name, calls in after.items()
+        }
+        return {"total": round(sum(served.values()), 1)} | {
+            name: share
+            for name, share in sorted(served.items(), key=lambda item: -item[1])
+            if share >= 0.1
+        }
+
+
+# Phases.
+
+
+def load(run: Run, label: str, workload: str, *, rate: float = 0.0) -> dict:
+    options = run.options
+    out = run.workdir / "load" / f"{label}.json"
+    out.parent.mkdir(exist_ok=True)
+    customers = run.readers if workload == "page" else run.writers
+    subprocess.run(  # noqa: S603 - our own interpreter, arguments built here
+        [
+            sys.executable,
+            *("-m", "bench.portal.load"),
+            *("--base-url", run.system.base_url, "--workload", workload),
+            *("--customers", str(customers), "--out", str(out)),
+            *("--duration", str(options.duration), "--warmup", str(options.warmup)),
+            *("--concurrency", str(options.concurrency), "--rate", str(rate)),
+        ],
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        check=True,
+        timeout=options.duration + options.warmup + 120,
+    )
+    return json.loads(out.read_text())
+
+
+def phase(
+    run: Run,
+    *,
+    scenario: str,
+    delivery: str,
+    workload: str,
+    rate: float = 0.0,
+    drain: bool = True,
+) -> dict:
+    label = f"{delivery}-{scenario}-{workload}" + (f"-{rate:.0f}rps" if rate else "")
+    print(f"  {label} ...", flush=True)
+    broker = BrokerCommands(run.options.broker_url)
+    started = time.time()
+    result = load(run, label, workload, rate=rate)
+    ended = time.time()
+    samples = result["samples"]
+    ok = [latency for _, latency, status in samples if status == result["expected_status"]]
+    row = {
+        "scenario": scenario,
+        "delivery": delivery,
+        "workload": workload,
+        "load": result["mode"],
+        "requests": len(samples),
+        "requests_per_second": round(len(ok) / result["duration"], 1),
+        "p50_ms": milliseconds(percentile(ok, 0.50)),
+        "p95_ms": milliseconds(percentile(ok, 0.95)),
+        "p99_ms": milliseconds(percentile(ok, 0.99)),
+        "error_rate": round(1 - len(ok) / len(samples), 4) if samples else None,
+        "statuses": count_statuses(samples),
+        "window": [started, ended],
+        "measured": [result["measured_from"], result["measured_from"] + result["duration"]],
+        "accepted_in_window": result["accepted"],
+    }
+    if drain:
+        row["drain_seconds"] = wait_drained(run.options.drain_timeout, since=started)
+        row["broker_commands_per_request"] = broker.per_request(result["accepted"])
+    if workload in MESSAGE_OF and drain:
+        row.update(lag_figures(row))
+    run.rows.append(row)
+    return row
+
+
+def count_statuses(samples: list) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for _, _, status in samples:
+        counts[str(status)] = counts.get(str(status), 0) + 1
+    return counts
+
+
+def lag_figures(row: dict) -> dict:
+    measured = deliveries(row["workload"], *map(as_datetime, row["measured"]))
+    return {
+        "lag_p50_ms": milliseconds(percentile(measured["lags"], 0.50)),
+        "lag_p99_ms": milliseconds(percentile(measured["lags"], 0.99)),
+    }
+
+
+def delivery_check(run: Run, rows: list[dict], *, recovered_in: float | None) -> None:
+    """After recovery: every request answered 2xx has its message, each applied by its receiver
+    exactly once (the inbox's key is the message id) and confirmed to the sender."""
+    for row in rows:
+        if row["workload"] not in MESSAGE_OF:
+            continue
+        found = deliveries(row["workload"], *map(as_datetime, row["window"]))
+        check = {
+            "scenario": row["scenario"],
+            "workload": row["workload"],
+            "accepted": row["accepted_in_window"],
+            "stored": found["sent"],
+            "applied": found["applied"],
+            "confirmed": found["confirmed"],
+            "recovered_in_seconds": None if recovered_in is None else round(recovered_in, 1),
+        }
+        check["every_message_delivered"] = (
+            check["accepted"] == check["stored"] == check["applied"] == check["confirmed"]
+        )
+        run.checks.append(check)
+        print(f"    delivered after recovery: {check}", flush=True)
+
+
+# Scenarios.
+
+
+def broker_scenarios(run: Run, broker) -> None:
+    system, options = run.system, run.options
+    print("the product: messages through the broker", flush=True)
+    system.start_workers()
+    system.start_scheduler()
+
+    phase(run, scenario="limit", delivery="none", workload="insert")
+    maxima = {
+        workload: phase(run, scenario="normal", delivery="broker", workload=workload)
+        for workload in WORKLOADS
+    }
+    for workload in MESSAGE_OF:
+        rate = max(1.0, maxima[workload]["requests_per_second"] / 2)
+        phase(run, scenario="half load", delivery="broker", workload=workload, rate=rate)
+
+    system.stop_workers(DOWNSTREAM)
+    rows = [
+        phase(run, scenario="downstream down", delivery="broker", workload=workload, drain=False)
+        for workload in WORKLOADS
+    ]
+    system.start_workers(DOWNSTREAM)
+    recovered_in = wait_drained(options.recovery_timeout, since=rows[0]["window"][0])
+    delivery_check(run, rows, recovered_in=recovered_in)
+
+    broker.stop()
+    rows = [
+        phase(run, scenario="broker down", delivery="broker", workload=workload, drain=False)
+        for workload in WORKLOADS
+    ]
+    broker.start()
+    recovered_in = wait_drained(options.recovery_timeout, since=rows[0]["window"][0])
+    delivery_check(run, rows, recovered_in=recovered_in)
+
+    # Last: the slowed workers' backlog outlives the phases, and is thrown away with the system.
+    system.stop_workers(DOWNSTREAM)
+    system.start_workers(DOWNSTREAM, BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay))
+    for workload in WORKLOADS:
+        phase(run, scenario="downstream slowed", delivery="broker", workload=workload, drain=False)
+    system.stop()
+
+
+def inline_scenarios(run: Run) -> None:
+    system, options = run.system, run.options
+    print("the monolith: each message applied inside the request", flush=True)
+    system.start_web(MESSAGING_DELIVERY="inline")
+    for workload in WORKLOADS:
+        phase(run, scenario="normal", delivery="inline", workload=workload)
+
+    run.databases.allow_connections(DOWNSTREAM, False)
+    try:
+        for workload in WORKLOADS:
+            phase(
+                run, scenario="downstream down", delivery="inline", workload=workload, drain=False
+            )
+    finally:
+        run.databases.allow_connections(DOWNSTREAM, True)
+        close_connections()
+    system.stop()
+
+    system.start_web(
+        MESSAGING_DELIVERY="inline", BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay)
+    )
+    for workload in WORKLOADS:
+        phase(run, scenario="downstream slowed", delivery="inline", workload=workload, drain=False)
+    system.stop()
+
+
+def close_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short phases: proves the harness")
+    parser.add_argument("--duration", type=float, help="seconds measured per phase (6; quick 3)")
+    parser.add_argument("--warmup", type=float, help="seconds sent before measuring (2; quick 1)")
+    parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients")
+    parser.add_argument("--customers", type=int, default=64, help="customers sending writes")
+    parser.add_argument("--readers", type=int, default=16, help="customers viewing pages")
+    parser.add_argument("--tickets-per-reader", type=int, default=20)
+    parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--worker-concurrency", type=int, default=1, help="per quantum worker")
+    parser.add_argument("--handler-delay", type=float, default=0.2, help="seconds, when slowed")
+    parser.add_argument("--drain-timeout", type=float, default=120.0)
+    parser.add_argument("--recovery-timeout", type=float, default=180.0)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--output", type=Path, default=REPOSITORY / "bench-results")
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    options = parser.parse_args()
+    # 24 phases: with their warm-ups, drains and the recoveries, about 7 to 8 minutes on 2 cores.
+    options.duration = options.duration or (3.0 if options.quick else 6.0)
+    options.warmup = (
+        options.warmup if options.warmup is not None else (1.0 if options.quick else 2.0)
+    )
+    options.concurrency = max(1, min(options.concurrency, options.customers, options.readers))
+    return options
+
+
+@dataclass
+class Environment:
+    databases: Databases
+    broker: RedisServer
+    writers: list[dict]
+    readers: list[dict]
+
+
+@contextlib.contextmanager
+def bench_environment(
+    *,
+    workdir: Path,
+    postgres: str = "postgres://postgres@127.0.0.1:5432",
+    customers: int = 1,
+    readers: int = 1,
+    tickets_per_reader: int = 20,
+    keep: bool = False,
+) -> Iterator[Environment]:
+    """This process set up like the system's (Django on the run's databases and broker), the
+    databases migrated and populated; the databases and the broker removed afterwards."""
+    databases = Databases(postgres)
+    broker = private_broker(workdir)
+    try:
+        broker.start()
+        os.environ.update(
+            base_environment(
+                databases=databases,
+                broker_url=broker.url,
+                var_dir=workdir / "var",
+                log_level="INFO",
+            )
+        )
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        print(f"databases bench_* on {postgres}, broker {broker.url}", flush=True)
+        databases.create()
+        call_command("migrate_all_databases", verbosity=0)
+        writers, readers_ = population_create(
+            writers=customers, readers=readers, tickets_per_reader=tickets_per_reader
+        )
+        yield Environment(databases=databases, broker=broker, writers=writers, readers=readers_)
+    finally:
+        broker.terminate()
+        close_connections()
+        if not keep:
+            databases.drop()
+        # The run's card keys and broker data are of no use once its databases are gone.
+        for folder in (workdir / "var", workdir / "redis-data"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    options = arguments()
+    workdir = options.output / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    workdir.mkdir(parents=True)
+    started = time.monotonic()
+    with bench_environment(
+        workdir=workdir,
+        postgres=options.postgres,
+        customers=options.customers,
+        readers=options.readers,
+        tickets_per_reader=options.tickets_per_reader,
+        keep=options.keep,
+    ) as environment:
+        from bench.portal import hot_path
+
+        options.broker_url = environment.broker.url
+        (workdir / "writers.json").write_text(json.dumps(environment.writers))
+        (workdir / "readers.json").write_text(json.dumps(environment.readers))
+        profile = hot_path.profile(
+            token=environment.writers[0]["token"], session=environment.readers[0]["session"]
+        )
+        print(f"hot path: {json.dumps(profile)}", flush=True)
+
+        system = BenchSystem(
+            env=dict(os.environ),
+            workdir=workdir,
+            web_workers=options.web_workers,
+            worker_concurrency=options.worker_concurrency,
+        )
+        run = Run(
+            options=options,
+            workdir=workdir,
+            databases=environment.databases,
+            system=system,
+            readers=workdir / "readers.json",
+            writers=workdir / "writers.json",
+        )
+        try:
+            system.start_web()
+            broker_scenarios(run, environment.broker)
+            inline_scenarios(run)
+        finally:
+            system.stop()
+
+    outcome = {
+        "finished_at": datetime.now(UTC).isoformat(),
+        "seconds": round(time.monotonic() - started, 1),
+        "machine": {"cores": os.cpu_count()},
+        "parameters": {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(options).items()
+            if key != "broker_url"
+        },
+        "hot_path": profile,
+        "phases": run.rows,
+        "recovery": run.checks,
+    }
+    outcome["goals"] = report.goals(outcome)
+    report.write(outcome, workdir)
+    print((workdir / "result.md").read_text())
+    print(f"written to {workdir} in {outcome['seconds']:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""The load generator: a process of its own that drives one workload against the web server and
+writes every measured request (when it started, how long it took, its status) to a JSON file.
+
+Closed loop (`--concurrency` clients, each sending its next request when the last one answered)
+finds the maximum throughput; open loop (`--rate` requests a second, whatever the answers) holds a
+steady load, and times each request from when it was due, so a stalled server is not hidden.
+"""
+
+import argparse
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+REQUEST_TIMEOUT_SECONDS = 10.0
+OPEN_LOOP_MAX_IN_FLIGHT = 256
+
+Send = Callable[[httpx.AsyncClient, dict], Awaitable[httpx.Response]]
+EXPECTED = {"insert": 201, "ticket": 201, "card": 202, "page": 200}
+
+
+async def bare_insert(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+    return await client.post("/bench/insert/", json={"customer_id": customer["id"]})
+
+
+async def ticket_submit(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+    return await client.post(
+        "/api/customer/tickets/",
+        headers={"Authorization": f"Token {customer['token']}"},
+        json={
+            "title": "The laptop does not start",
+            "description": "Submitted by the benchmark.",
+            "device_category": "computer",
+            "priority": "normal",
+        },
+    )
+
+
+async def card_register(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+    return await client.post(
+        "/api/customer/cards/",
+        headers={"Authorization": f"Token {customer['token']}"},
+        json={
+            "number": "4242 4242 4242 4242",
+            "expiry_month": 12,
+            "expiry_year": date.today().year + 2,
+            "cvc": "123",
+            "holder_name": "Bench Customer",
+        },
+    )
+
+
+async def page_view(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+    return await client.get("/", cookies={"sessionid": customer["session"]})
+
+
+WORKLOADS: dict[str, Send] = {
+    "insert": bare_insert,
+    "ticket": ticket_submit,
+    "card": card_register,
+    "page": page_view,
+}
+
+
+class Recorder:
+    def __init__(self, workload: str, measure_from: float, measure_until: float) -> None:
+        self.send = WORKLOADS[workload]
+        self.expected = EXPECTED[workload]
+        self.measure_from = measure_from
+        self.measure_until = measure_until
+        self.samples: list[tuple[float, float, int]] = []
+        self.accepted = 0  # every expected answer, warm-up included: each stored a message
+
+    async def request(self, client: httpx.AsyncClient, customer: dict, due: float) -> None:
+        try:
+            status = (await self.send(client, customer)).status_code
+        except httpx.HTTPError:
+            status = 0  # no answer: refused, reset or timed out
+        self.accepted += status == self.expected
+        if self.measure_from <= due < self.measure_until:
+            self.samples.append((due - self.measure_from, time.monotonic() - due, status))
+
+
+async def closed_loop(recorder: Recorder, customers: list[dict], client, concurrency: int) -> None:
+    async def client_loop(customer_cycle) -> None:
+        while (due := time.monotonic()) < recorder.measure_until:
+            await recorder.request(client, next(customer_cycle), due)
+
+    await asyncio.gather(
+        *(client_loop(itertools.cycle(customers[n::concurrency])) for n in range(concurrency))
+    )
+
+
+async def open_loop(recorder: Recorder, customers: list[dict], client, rate: float) -> None:
+    in_flight = asyncio.Semaphore(OPEN_LOOP_MAX_IN_FLIGHT)
+    start, tasks = time.monotonic(), []
+
+    async def one(customer: dict, due: float) -> None:
+        async with in_flight:
+            await recorder.request(client, customer, due)
+
+    for n, customer in enumerate(itertools.cycle(customers)):
+        due = start + n / rate
+        if due >= recorder.measure_until:
+            break
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        tasks.append(asyncio.create_task(one(customer, due)))
+    await asyncio.gather(*tasks)
+
+
+async def run(options: argparse.Namespace) -> dict:
+    customers = json.loads(Path(options.customers).read_text())
+    started = time.monotonic()
+    recorder = Recorder(
+        options.workload,
+        measure_from=started + options.warmup,
+        measure_until=started + options.warmup + options.duration,
+    )
+    wall_clock_start = time.time() + options.warmup
+    limits = httpx.Limits(
+        max_connections=OPEN_LOOP_MAX_IN_FLIGHT if options.rate else options.concurrency
+    )
+    async with httpx.AsyncClient(
+        base_url=options.base_url, timeout=REQUEST_TIMEOUT_SECONDS, limits=limits
+    ) as client:
+        if options.rate:
+            await open_loop(recorder, customers, client, options.rate)
+        else:
+            await closed_loop(recorder, customers, client, options.concurrency)
+    return {
+        "workload": options.workload,
+        "expected_status": recorder.expected,
+        "mode": f"{options.rate:g}/s" if options.rate else f"{options.concurrency} clients",
+        "measured_from": wall_clock_start,
+        "duration": options.duration,
+        "accepted": recorder.accepted,
+        "samples": sorted(recorder.samples),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--workload", choices=WORKLOADS, required=True)
+    parser.add_argument("--customers", required=True, help="JSON list of {id, token, session}")
+    parser.add_argument("--duration", type=float, required=True, help="seconds measured")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds sent, not measured")
+    parser.add_argument("--concurrency", type=int, default=16, help="closed loop: clients")
+    parser.add_argument("--rate", type=float, default=0.0, help="open loop: requests a second")
+    parser.add_argument("--out", required=True)
+    options = parser.parse_args()
+    Path(options.out).write_text(json.dumps(asyncio.run(run(options))))
+
+
+if __name__ == "__main__":
+    main()

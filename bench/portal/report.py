@@ -1,0 +1,251 @@
+"""The benchmark's outcome as a markdown table, the issue's goals checked against it (reported, not
+asserted) and a chart; everything also kept in result.json."""
+
+import json
+from pathlib import Path
+
+SCENARIOS = ("normal", "half load", "downstream slowed", "downstream down", "broker down")
+SHORT = {
+    "half load": "half load",
+    "downstream slowed": "slowed",
+    "downstream down": "down",
+    "broker down": "no broker",
+}
+
+
+def find(phases: list[dict], *, scenario: str, delivery: str, workload: str) -> dict | None:
+    for row in phases:
+        if (row["scenario"], row["delivery"], row["workload"]) == (scenario, delivery, workload):
+            return row
+    return None
+
+
+def ratio(value: float | None, base: float | None) -> float | None:
+    if value is None or not base:
+        return None
+    return round(value / base, 2)
+
+
+def goals(outcome: dict) -> list[dict]:
+    phases = outcome["phases"]
+    limit = find(phases, scenario="limit", delivery="none", workload="insert")
+    found = []
+
+    def goal(name: str, value, target: str, met: bool | None, beside: str = "") -> None:
+        found.append(
+            {"goal": name, "measured": value, "target": target, "met": met, "beside": beside}
+        )
+
+    for workload in ("ticket", "card"):
+        normal = find(phases, scenario="normal", delivery="broker", workload=workload)
+        inline = find(phases, scenario="normal", delivery="inline", workload=workload)
+        throughput = ratio(normal["requests_per_second"], limit["requests_per_second"])
+        goal(
+            f"{workload}: throughput ÷ bare insert",
+            throughput,
+            "≥ 0.8",
+            throughput is not None and throughput >= 0.8,
+            f"monolith: {ratio(inline['requests_per_second'], limit['requests_per_second'])}",
+        )
+        p99 = ratio(normal["p99_ms"], limit["p99_ms"])
+        goal(
+            f"{workload}: p99 ÷ bare insert's p99",
+            p99,
+            "≤ 1.5",
+            p99 is not None and p99 <= 1.5,
+            f"monolith: {ratio(inline['p99_ms'], limit['p99_ms'])}",
+        )
+        slowed = find(phases, scenario="downstream slowed", delivery="broker", workload=workload)
+        slowed_inline = find(
+            phases, scenario="downstream slowed", delivery="inline", workload=workload
+        )
+        slowed_p99 = ratio(slowed["p99_ms"], normal["p99_ms"])
+        goal(
+            f"{workload}, downstream slowed: p99 ÷ its normal p99",
+            slowed_p99,
+            "≤ 1.2",
+            slowed_p99 is not None and slowed_p99 <= 1.2,
+            f"monolith: {ratio(slowed_inline['p99_ms'], inline['p99_ms'])}"
+            f" (p99 {slowed_inline['p99_ms']} ms)",
+        )
+        for scenario in ("downstream down", "broker down"):
+            down = find(phases, scenario=scenario, delivery="broker", workload=workload)
+            checks = [
+                check
+                for check in outcome["recovery"]
+                if (check["scenario"], check["workload"]) == (scenario, workload)
+            ]
+            delivered = bool(checks) and all(c["every_message_delivered"] for c in checks)
+            inline_down = find(phases, scenario=scenario, delivery="inline", workload=workload)
+            goal(
+                f"{workload}, {scenario}: requests succeeded; all delivered after recovery",
+                f"{1 - down['error_rate']:.2%}; "
+                + ("all delivered" if delivered else "NOT all delivered"),
+                "100%; all delivered",
+                down["error_rate"] == 0 and delivered,
+                "monolith: "
+                + (
+                    f"{inline_down['error_rate']:.2%} errors"
+                    if inline_down
+                    else "no broker, not affected"
+                ),
+            )
+        half = find(phases, scenario="half load", delivery="broker", workload=workload)
+        lag = half.get("lag_p99_ms")
+        goal(
+            f"{workload}: delivery lag p99 at half the maximum throughput ({half['load']})",
+            lag,
+            "< 1000 ms",
+            lag is not None and lag < 1000,
+            f"lag p50 {half.get('lag_p50_ms')} ms",
+        )
+    return found
+
+
+def markdown(outcome: dict) -> str:
+    phases = outcome["phases"]
+    limit = find(phases, scenario="limit", delivery="none", workload="insert")
+    lines = [
+        f"Run of {outcome['seconds']:.0f} s on {outcome['machine']['cores']} cores; phases of "
+        f"{outcome['parameters']['duration']:g} s after {outcome['parameters']['warmup']:g} s "
+        f"of warm-up, {outcome['parameters']['concurrency']} clients (closed loop) unless a rate "
+        "is given. *broker*: the product; *inline*: the monolith baseline; ratios are to the bare "
+        "insert (the limit) and, for the product, to the monolith in the same scenario.",
+        "",
+        "| scenario | workload | delivery | load | req/s | p50 ms | p95 ms | p99 ms | errors "
+        "| lag p50 ms | lag p99 ms | req/s ÷ limit | p99 ÷ limit | req/s ÷ monolith "
+        "| p99 ÷ monolith |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in phases:
+        inline = (
+            find(phases, scenario=row["scenario"], delivery="inline", workload=row["workload"])
+            if row["delivery"] == "broker"
+            else None
+        )
+        cells = [
+            row["scenario"],
+            row["workload"],
+            row["delivery"],
+            row["load"],
+            row["requests_per_second"],
+            row["p50_ms"],
+            row["p95_ms"],
+            row["p99_ms"],
+            f"{row['error_rate']:.1%}" if row["error_rate"] is not None else None,
+            row.get("lag_p50_ms"),
+            row.get("lag_p99_ms"),
+            ratio(row["requests_per_second"], limit["requests_per_second"]),
+            ratio(row["p99_ms"], limit["p99_ms"]),
+            ratio(row["requests_per_second"], inline and inline["requests_per_second"]),
+            ratio(row["p99_ms"], inline and inline["p99_ms"]),
+        ]
+        lines.append("| " + " | ".join("—" if c is None else str(c) for c in cells) + " |")
+    lines += ["", "| goal | measured | target | met | beside it |", "|---|---|---|---|---|"]
+    for goal in outcome["goals"]:
+        met = {True: "yes", False: "**no**", None: "—"}[goal["met"]]
+        lines.append(
+            f"| {goal['goal']} | {goal['measured']} | {goal['target']} | {met} | {goal['beside']} |"
+        )
+    lines += [
+        "",
+        "| after recovery | accepted | stored | applied | confirmed | recovered in s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for check in outcome["recovery"]:
+        lines.append(
+            f"| {check['scenario']}: {check['workload']} | {check['accepted']} | {check['stored']} "
+            f"| {check['applied']} | {check['confirmed']} | {check['recovered_in_seconds']} |"
+        )
+    lines += [
+        "",
+        "Broker commands per accepted request, whole system (web, workers, beat; idle polling "
+        "included: the page views, which send nothing, show its share):",
+        "",
+    ]
+    for row in phases:
+        if commands := row.get("broker_commands_per_request"):
+            names = ", ".join(f"{name} {share:g}" for name, share in commands.items())
+            lines.append(f"- {row['delivery']} {row['scenario']} {row['workload']}: {names}")
+    lines += ["", "Hot path, one at a time (statements per database, broker round trips):", ""]
+    for what, figures in outcome["hot_path"].items():
+        statements = "; ".join(
+            f"{alias} {sum(verbs.values())} ({', '.join(f'{v} {n}' for v, n in verbs.items())})"
+            for alias, verbs in figures["statements"].items()
+        )
+        lines.append(f"- {what}: {statements or 'none'}; broker {figures['broker round trips']}")
+    return "\n".join(lines) + "\n"
+
+
+def chart(outcome: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    phases = outcome["phases"]
+    limit = find(phases, scenario="limit", delivery="none", workload="insert")
+    figure, axes = plt.subplots(2, 2, figsize=(14, 9))
+    panels = [
+        (axes[0][0], "requests_per_second", "successful requests per second"),
+        (axes[0][1], "p99_ms", "p99 latency (ms, log scale)"),
+        (axes[1][0], "error_rate", "error rate"),
+    ]
+    keys = [
+        (workload, scenario)
+        for scenario in SCENARIOS
+        for workload in ("ticket", "card", "page")
+        if find(phases, scenario=scenario, delivery="broker", workload=workload)
+    ]
+    width = 0.4
+    for axis, figure_key, title in panels:
+        for offset, delivery, colour in (
+            (-width / 2, "broker", "tab:blue"),
+            (width / 2, "inline", "tab:orange"),
+        ):
+            values = []
+            for workload, scenario in keys:
+                row = find(phases, scenario=scenario, delivery=delivery, workload=workload)
+                values.append((row or {}).get(figure_key) or 0)
+            axis.bar(
+                [n + offset for n in range(len(keys))],
+                values,
+                width,
+                color=colour,
+                label="product (broker)" if delivery == "broker" else "monolith (inline)",
+            )
+        if figure_key != "error_rate":
+            axis.axhline(limit[figure_key], color="black", linestyle="--", label="bare insert")
+        if figure_key == "p99_ms":
+            axis.set_yscale("log")
+        axis.set_title(title)
+        short = [f"{workload}\n{SHORT.get(scenario, scenario)}" for workload, scenario in keys]
+        axis.set_xticks(range(len(keys)), short, fontsize=7)
+        axis.legend(fontsize=8)
+    lag_axis = axes[1][1]
+    lag_rows = [row for row in phases if row.get("lag_p99_ms") is not None]
+    lag_labels = [
+        f"{r['workload']} {r['delivery']}\n{r['scenario']}\n{r['load']}" for r in lag_rows
+    ]
+    positions = range(len(lag_rows))
+    lag_axis.bar(
+        [p - width / 2 for p in positions], [r["lag_p50_ms"] for r in lag_rows], width, label="p50"
+    )
+    lag_axis.bar(
+        [p + width / 2 for p in positions], [r["lag_p99_ms"] for r in lag_rows], width, label="p99"
+    )
+    lag_axis.axhline(1000, color="red", linestyle=":", label="1 s goal")
+    lag_axis.set_yscale("log")
+    lag_axis.set_title("delivery lag, sender's commit to receiver's (ms, log scale)")
+    lag_axis.set_xticks(list(positions), lag_labels, fontsize=7)
+    lag_axis.legend(fontsize=8)
+    figure.suptitle("Sysops Squad: the quanta split against the bare insert and the monolith")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write(outcome: dict, folder: Path) -> None:
+    (folder / "result.json").write_text(json.dumps(outcome, indent=2, default=str))
+    (folder / "result.md").write_text(markdown(outcome))
+    chart(outcome, folder / "chart.png")

@@ -1,0 +1,20 @@
+"""The limit: the least a request that stores something can do on this stack."""
+
+import json
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from customer_quantum.models import Ticket
+
+
+@csrf_exempt
+@require_POST
+def bare_insert(request: HttpRequest) -> HttpResponse:
+    """One row in the customer database, no authentication, no message, 201."""
+    customer_id = json.loads(request.body)["customer_id"]
+    with transaction.atomic(using="customer"):
+        Ticket.objects.create(customer_id=customer_id, title="bare insert", device_category="other")
+    return HttpResponse(status=201)

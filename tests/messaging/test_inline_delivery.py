@@ -1,0 +1,52 @@
+"""MESSAGING_DELIVERY=inline, the benchmark's synchronous baseline: the receiver applies the message
+inside the sender's call, so the sender waits for it and fails with it; nothing goes to the broker."""
+
+import pytest
+from django.db import transaction
+
+from customer_quantum.endpoint import endpoint as customer_endpoint
+from customer_quantum.models import OutboxMessage
+from message_contracts.tickets import TicketCreated
+from ticketing.endpoint import endpoint as ticketing_endpoint
+from ticketing.models import InboxMessage, Ticket
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+@pytest.fixture
+def inline(settings):
+    settings.MESSAGING_DELIVERY = "inline"
+
+
+def test_the_receiver_applies_the_message_before_the_sender_returns(
+    inline, ticket_created, queued, django_capture_on_commit_callbacks
+):
+    message = ticket_created()
+    with (
+        django_capture_on_commit_callbacks(using="customer", execute=True),
+        transaction.atomic(using="customer"),
+    ):
+        message_id = customer_endpoint.publish(message)
+        assert Ticket.objects.filter(pk=message.ticket_id).exists()
+
+    assert InboxMessage.objects.get(pk=message_id).applied_at is not None
+    sent = OutboxMessage.objects.get(pk=message_id)
+    assert sent.confirmed_at is not None
+    assert sent.resend_at is None
+    assert queued("ticketing") == []
+    assert customer_endpoint.sweep() == 0
+
+
+def test_a_failing_receiver_fails_the_senders_change(inline, ticket_created, monkeypatch):
+    def receiver_down(message):
+        raise ConnectionError("ticketing is down")
+
+    monkeypatch.setitem(
+        ticketing_endpoint._handlers, (TicketCreated.TYPE, TicketCreated.VERSION), receiver_down
+    )
+
+    with pytest.raises(Exception, match="retry in"), transaction.atomic(using="customer"):
+        customer_endpoint.publish(ticket_created())
+
+    assert not OutboxMessage.objects.exists()
+    assert not Ticket.objects.exists()
