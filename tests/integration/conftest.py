@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 
 from tests.integration.customers import CustomerAccount, customer_account_create
+from tests.integration.fault_report import FaultReport
 from tests.integration.processes import ManagedProcess, free_port
 from tests.integration.servers import (
     REDIS_SERVER,
@@ -29,6 +30,13 @@ from tests.integration.system import (
 )
 
 STARTED_PROCESSES = pytest.StashKey[list[ManagedProcess]]()
+OUTCOME = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fault(name): the README fault-table row a test injects; see `fault_report`"
+    )
 
 
 def running_in_ci() -> bool:
@@ -84,6 +92,8 @@ def servers_reachable() -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """A failing test shows the end of every process log it started, which is where the cause is."""
     report = yield
+    if report.when == "call" or report.failed:
+        item.stash[OUTCOME] = report.outcome
     if report.failed and report.when in {"setup", "call"}:
         for process in item.stash.get(STARTED_PROCESSES, []):
             report.sections.append((f"{process.name} log (last lines)", process.log_tail()))
@@ -165,6 +175,18 @@ def private_redis(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Re
         yield server.start()
     finally:
         server.terminate()
+
+
+@pytest.fixture
+def fault_report(request: pytest.FixtureRequest) -> Iterator[FaultReport]:
+    """Where a fault test counts what it sent and what was applied, lost and duplicated; written
+    with the test's outcome when it ends, passed or not, under the fault its `fault` marker names."""
+    marker = request.node.get_closest_marker("fault")
+    if marker is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses fault_report without a fault marker")
+    report = FaultReport(fault=marker.args[0], test=request.node.nodeid)
+    yield report
+    report.write(outcome=request.node.stash.get(OUTCOME, "not run"))
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ import pytest
 from customer_quantum.models import OutboxMessage
 from customer_quantum.models import Ticket as CustomerTicket
 from tests.integration.customers import CustomerAccount
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer
 from tests.integration.system import RunningSystem, StartSystem
+from ticketing.models import InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -24,10 +26,12 @@ def system_on_private_redis(private_redis: RedisServer, start_system: StartSyste
     return start_system(broker_url=private_redis.url)
 
 
+@pytest.mark.fault("Redis stopped during submissions")
 def test_a_ticket_submitted_while_the_broker_is_down_reaches_ticketing_once_it_is_back(
     private_redis: RedisServer,
     system_on_private_redis: RunningSystem,
     customer_account: CustomerAccount,
+    fault_report: FaultReport,
 ) -> None:
     system = system_on_private_redis
     private_redis.stop()
@@ -36,6 +40,11 @@ def test_a_ticket_submitted_while_the_broker_is_down_reaches_ticketing_once_it_i
 
     assert response.status_code == 201, response.text
     ticket_id = response.json()["id"]
+    fault_report.watch(
+        sent=[ticket_id],
+        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+        inbox=InboxMessage.objects.all(),
+    )
     assert CustomerTicket.objects.filter(pk=ticket_id).exists()
     pending = OutboxMessage.objects.get(payload__ticket_id=ticket_id)
     assert pending.sent_at is None
@@ -55,6 +64,7 @@ def test_a_ticket_submitted_while_the_broker_is_down_reaches_ticketing_once_it_i
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="the customer quantum has marked the message sent",
     )
+    assert fault_report.count() == FaultCounts(sent=1, applied=1, lost=0, duplicated=0)
     # Nobody restarted them: they reconnected by themselves.
     for process in system.processes:
         process.require_running()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.system import (
     COMMAND_TIMEOUT_SECONDS,
     REPOSITORY,
@@ -28,8 +29,9 @@ EXPERTS = 100
 CAPACITY = 5  # 500 places for 1,500 tickets: both runs compete for the last ones
 
 
+@pytest.mark.fault("two runs of one periodic job at once")
 def test_two_runs_at_once_never_assign_a_ticket_twice_nor_overfill_an_expert(
-    session_key_prefix: str, tmp_path: Path
+    session_key_prefix: str, tmp_path: Path, fault_report: FaultReport
 ) -> None:
     Expert.objects.bulk_create(
         Expert(
@@ -38,7 +40,7 @@ def test_two_runs_at_once_never_assign_a_ticket_twice_nor_overfill_an_expert(
         for n in range(1, EXPERTS + 1)
     )
     now = timezone.now()
-    Ticket.objects.bulk_create(
+    tickets = Ticket.objects.bulk_create(
         Ticket(
             id=uuid.uuid4(),
             customer_id=n,
@@ -50,6 +52,16 @@ def test_two_runs_at_once_never_assign_a_ticket_twice_nor_overfill_an_expert(
             submitted_at=now,
         )
         for n in range(TICKETS)
+    )
+    # Each ticket ends in one place: assigned once, or still queued for the next run.
+    fault_report.watch(
+        sent=[ticket.id for ticket in tickets],
+        applied=lambda: [
+            *Assignment.objects.filter(status__in=Assignment.OPEN).values_list(
+                "ticket_id", flat=True
+            ),
+            *Ticket.objects.filter(status="new").values_list("pk", flat=True),
+        ],
     )
     env = system_environment(
         broker_url=settings.CELERY_BROKER_URL,
@@ -73,6 +85,7 @@ def test_two_runs_at_once_never_assign_a_ticket_twice_nor_overfill_an_expert(
 
     assert [run.returncode for run in runs] == [0, 0], outputs
     open_assignments = Assignment.objects.filter(status__in=Assignment.OPEN)
+    assert fault_report.count() == FaultCounts(sent=TICKETS, applied=TICKETS, lost=0, duplicated=0)
     assert not open_assignments.values("ticket").annotate(n=Count("id")).filter(n__gt=1).exists()
     assert Ticket.objects.filter(status="assigned").count() == open_assignments.count()
     held = Expert.objects.annotate(

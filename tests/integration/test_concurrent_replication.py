@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from customer_quantum.models import SupportContract as ReplicatedContract
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.system import REPOSITORY, system_environment
 from tests.ticketing.factories import SupportContractFactory
 
@@ -20,8 +21,17 @@ pytestmark = [
 CATALOG = 1_200  # several export pages, so the two runs interleave
 
 
-def test_two_replication_runs_at_once_insert_each_contract_once(tmp_path) -> None:
-    SupportContractFactory.create_batch(CATALOG)
+@pytest.mark.fault("two runs of one periodic job at once")
+def test_two_replication_runs_at_once_insert_each_contract_once(
+    tmp_path, fault_report: FaultReport
+) -> None:
+    catalog = SupportContractFactory.create_batch(CATALOG)
+    fault_report.watch(
+        sent=[contract.code for contract in catalog],
+        applied=lambda: ReplicatedContract.objects.filter(active=True).values_list(
+            "code", flat=True
+        ),
+    )
     env = system_environment(
         broker_url=settings.CELERY_BROKER_URL,
         broker_key_prefix="",
@@ -44,4 +54,5 @@ def test_two_replication_runs_at_once_insert_each_contract_once(tmp_path) -> Non
     assert [run.returncode for run in runs] == [0, 0], outputs
     inserted = [int(re.search(r"(\d+) new", stdout).group(1)) for stdout, _ in outputs]
     assert sum(inserted) == CATALOG
+    assert fault_report.count() == FaultCounts(sent=CATALOG, applied=CATALOG, lost=0, duplicated=0)
     assert ReplicatedContract.objects.filter(active=True).count() == CATALOG

@@ -7,6 +7,7 @@ import pytest
 
 from customer_quantum.models import OutboxMessage
 from tests.integration.customers import CustomerAccount
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.faults import (
     HANG_TITLE,
     HOLD_SWITCH_VARIABLE,
@@ -33,8 +34,12 @@ def all_confirmed() -> bool:
     return not OutboxMessage.objects.filter(confirmed_at__isnull=True).exists()
 
 
+@pytest.mark.fault("Redis restarted with its data lost")
 def test_messages_a_broker_lost_with_its_data_still_arrive_once(
-    private_redis: RedisServer, start_system: StartSystem, customer_account: CustomerAccount
+    private_redis: RedisServer,
+    start_system: StartSystem,
+    customer_account: CustomerAccount,
+    fault_report: FaultReport,
 ) -> None:
     system = start_system(broker_url=private_redis.url, overrides=QUICK_RESEND)
     system.workers["ticketing"].stop()
@@ -43,6 +48,12 @@ def test_messages_a_broker_lost_with_its_data_still_arrive_once(
         for n in range(BURST)
     ]
     assert {response.status_code for response in submitted} == {201}
+    ids = {response.json()["id"] for response in submitted}
+    fault_report.watch(
+        sent=ids,
+        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+        inbox=InboxMessage.objects.all(),
+    )
     wait_until(
         lambda: broker_dump(private_redis.url, "").count('"TicketCreated"') == BURST,
         timeout=RECOVERY_TIMEOUT_SECONDS,
@@ -52,19 +63,23 @@ def test_messages_a_broker_lost_with_its_data_still_arrive_once(
     private_redis.wipe()
     system.workers["ticketing"].start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
 
-    ids = {response.json()["id"] for response in submitted}
     wait_until(
         lambda: TicketingTicket.objects.filter(pk__in=ids).count() == BURST,
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="ticketing has every ticket the broker lost",
     )
     wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="every message is confirmed")
+    assert fault_report.count() == FaultCounts(sent=BURST, applied=BURST, lost=0, duplicated=0)
     assert TicketingTicket.objects.count() == BURST
     assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
 
 
+@pytest.mark.fault("worker killed mid-handler")
 def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
-    start_system: StartSystem, customer_account: CustomerAccount, tmp_path: Path
+    start_system: StartSystem,
+    customer_account: CustomerAccount,
+    tmp_path: Path,
+    fault_report: FaultReport,
 ) -> None:
     hold = tmp_path / "hold"
     hold.touch()
@@ -79,18 +94,24 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
 
     response = system.submit_ticket(token=customer_account.token, title=HANG_TITLE)
     assert response.status_code == 201, response.text
+    ticket_id = response.json()["id"]
+    fault_report.watch(
+        sent=[ticket_id],
+        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+        inbox=InboxMessage.objects.all(),
+    )
     worker.wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
     worker.kill()
     hold.unlink()
     worker.start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
 
-    ticket_id = response.json()["id"]
     wait_until(
         lambda: TicketingTicket.objects.filter(pk=ticket_id).exists(),
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="ticketing has the ticket whose first delivery died with its worker",
     )
     wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="the message is confirmed")
+    assert fault_report.count() == FaultCounts(sent=1, applied=1, lost=0, duplicated=0)
     inbox = InboxMessage.objects.get()
     assert inbox.deliveries >= 2
     assert inbox.applied_at is not None

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from customer_quantum.models import OutboxMessage
 from tests.integration.customers import CustomerAccount
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
 from tests.integration.system import RunningSystem
 from ticketing.models import InboxMessage
@@ -39,12 +40,18 @@ def delivered_and_confirmed(message: OutboxMessage, deliveries: int) -> InboxMes
     return None
 
 
+@pytest.mark.fault("the same message many times")
 def test_a_message_delivered_several_times_creates_one_ticket(
-    system: RunningSystem, customer_account: CustomerAccount
+    system: RunningSystem, customer_account: CustomerAccount, fault_report: FaultReport
 ) -> None:
     response = system.submit_ticket(token=customer_account.token, title="Tablet will not charge")
     assert response.status_code == 201, response.text
     ticket_id = response.json()["id"]
+    fault_report.watch(
+        sent=[ticket_id],
+        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+        inbox=InboxMessage.objects.all(),
+    )
     message = wait_until(
         lambda: confirmed_outbox_message(ticket_id),
         timeout=DELIVERY_TIMEOUT_SECONDS,
@@ -66,5 +73,6 @@ def test_a_message_delivered_several_times_creates_one_ticket(
         )
         assert inbox.deliveries == deliveries
 
+    assert fault_report.count() == FaultCounts(sent=1, applied=1, lost=0, duplicated=0)
     assert [str(pk) for pk in TicketingTicket.objects.values_list("pk", flat=True)] == [ticket_id]
     assert InboxMessage.objects.get(pk=message.pk).applied_at == first.applied_at

@@ -15,6 +15,7 @@ from customer_quantum.models import InboxMessage
 from customer_quantum.models import Invoice as ReceivedInvoice
 from tests.integration.billing import PERIOD, card_keys, customers_to_bill, payment_job
 from tests.integration.conftest import remember_processes
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
 from tests.integration.servers import broker_dump, delete_keys_with_prefix
 from tests.integration.system import REPOSITORY, StartSystem, system_environment, venv_command
@@ -42,6 +43,11 @@ def job_env(session_key_prefix: str, tmp_path: Path) -> Iterator[dict[str, str]]
     delete_keys_with_prefix(settings.CELERY_BROKER_URL, prefix)
 
 
+def invoiced_customers() -> list[int]:
+    """The customer behind each invoice issued: an account charged twice would be named twice."""
+    return list(Invoice.objects.values_list("account__customer_id", flat=True))
+
+
 def assert_every_account_charged_once(count: int) -> None:
     assert Payment.objects.filter(status="charged").count() == count
     assert Payment.objects.count() == count
@@ -52,8 +58,11 @@ def assert_every_account_charged_once(count: int) -> None:
     assert OutboxMessage.objects.filter(type="InvoiceIssued").count() == count
 
 
-def test_two_jobs_at_once_charge_every_account_once(request, job_env, tmp_path) -> None:
-    customers_to_bill(400)
+@pytest.mark.fault("two runs of one periodic job at once")
+def test_two_jobs_at_once_charge_every_account_once(
+    request, job_env, tmp_path, fault_report: FaultReport
+) -> None:
+    fault_report.watch(sent=customers_to_bill(400), applied=invoiced_customers)
     jobs = [payment_job(f"job-{n}", env=job_env, workdir=tmp_path) for n in (1, 2)]
     remember_processes(request, *jobs)
 
@@ -62,15 +71,17 @@ def test_two_jobs_at_once_charge_every_account_once(request, job_env, tmp_path) 
     exit_codes = [job.wait_for_exit(timeout=JOB_TIMEOUT_SECONDS) for job in jobs]
 
     assert exit_codes == [0, 0], [job.log_tail() for job in jobs]
+    assert fault_report.count() == FaultCounts(sent=400, applied=400, lost=0, duplicated=0)
     assert_every_account_charged_once(400)
     charged = [int(job.log().split(f"{PERIOD}: ")[-1].split(" charged")[0]) for job in jobs]
     assert sum(charged) == 400
 
 
+@pytest.mark.fault("Payment job killed mid-run")
 def test_a_job_killed_mid_run_and_run_again_charges_every_account_once(
-    request, job_env, tmp_path
+    request, job_env, tmp_path, fault_report: FaultReport
 ) -> None:
-    customers_to_bill(600)
+    fault_report.watch(sent=customers_to_bill(600), applied=invoiced_customers)
     killed = payment_job("killed-job", env=job_env, workdir=tmp_path)
     remember_processes(request, killed)
 
@@ -87,11 +98,13 @@ def test_a_job_killed_mid_run_and_run_again_charges_every_account_once(
     remember_processes(request, resumed)
     assert resumed.start().wait_for_exit(timeout=JOB_TIMEOUT_SECONDS) == 0, resumed.log_tail()
 
+    assert fault_report.count() == FaultCounts(sent=600, applied=600, lost=0, duplicated=0)
     assert_every_account_charged_once(600)
 
 
+@pytest.mark.fault("customer worker down while invoices are issued")
 def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_back(
-    start_system: StartSystem,
+    start_system: StartSystem, fault_report: FaultReport
 ) -> None:
     system = start_system(overrides=card_keys())
     customer_worker = system.workers["customer"]
@@ -102,6 +115,11 @@ def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_bac
 
     assert run.returncode == 0, run.stderr
     assert Invoice.objects.count() == 50
+    fault_report.watch(
+        sent=Invoice.objects.values_list("number", flat=True),
+        applied=lambda: ReceivedInvoice.objects.values_list("number", flat=True),
+        inbox=InboxMessage.objects.filter(type="InvoiceIssued"),
+    )
     prefix = system.setting("CELERY_BROKER_KEY_PREFIX")
     wait_until(
         lambda: broker_dump(settings.CELERY_BROKER_URL, prefix).count('"InvoiceIssued"') == 50,
@@ -118,6 +136,7 @@ def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_bac
         timeout=DELIVERY_TIMEOUT_SECONDS,
         what="the customer quantum has stored every invoice",
     )
+    assert fault_report.count() == FaultCounts(sent=50, applied=50, lost=0, duplicated=0)
     assert set(ReceivedInvoice.objects.values_list("number", flat=True)) == set(
         Invoice.objects.values_list("number", flat=True)
     )

@@ -7,6 +7,7 @@ import pytest
 
 from customer_quantum.models import OutboxMessage
 from tests.integration.customers import CustomerAccount
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.faults import FAULT_SWITCH_VARIABLE, POISON_TITLE
 from tests.integration.processes import wait_until
 from tests.integration.system import RunningSystem, StartSystem
@@ -42,8 +43,12 @@ def system_with_fault(start_system: StartSystem, fault_switch: Path) -> RunningS
     )
 
 
+@pytest.mark.fault("poison message among good ones")
 def test_a_poison_message_is_dead_lettered_without_blocking_and_replayed_once_fixed(
-    system_with_fault: RunningSystem, fault_switch: Path, customer_account: CustomerAccount
+    system_with_fault: RunningSystem,
+    fault_switch: Path,
+    customer_account: CustomerAccount,
+    fault_report: FaultReport,
 ) -> None:
     system = system_with_fault
     max_deliveries = int(system.setting("MESSAGING_MAX_DELIVERIES"))
@@ -53,6 +58,11 @@ def test_a_poison_message_is_dead_lettered_without_blocking_and_replayed_once_fi
     assert poison.status_code == 201, poison.text
     assert good.status_code == 201, good.text
     poison_id = poison.json()["id"]
+    fault_report.watch(
+        sent=[poison_id, good.json()["id"]],
+        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+        inbox=InboxMessage.objects.all(),
+    )
     poison_message_id = OutboxMessage.objects.get(payload__ticket_id=poison_id).pk
 
     good_ticket = wait_until(
@@ -74,6 +84,7 @@ def test_a_poison_message_is_dead_lettered_without_blocking_and_replayed_once_fi
     replay = system.manage("replay_dead_letters", "--all")
 
     assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert fault_report.count() == FaultCounts(sent=2, applied=2, lost=0, duplicated=0)
     assert not DeadLetter.objects.filter(message_id=poison_message_id).exists()
     assert TicketingTicket.objects.filter(title=POISON_TITLE).count() == 1
     assert TicketingTicket.objects.filter(pk=poison_id).exists()

@@ -7,6 +7,7 @@ from django.db import connections
 from customer_quantum.models import OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.databases import database_down
+from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
 from tests.integration.system import RunningSystem
 from ticketing.models import InboxMessage
@@ -28,8 +29,9 @@ def seen_afresh(query):
     return query()
 
 
+@pytest.mark.fault("receiver's database down")
 def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
-    system: RunningSystem, customer_account: CustomerAccount
+    system: RunningSystem, customer_account: CustomerAccount, fault_report: FaultReport
 ) -> None:
     worker = system.workers["ticketing"]
     with database_down("ticketing"):
@@ -38,6 +40,12 @@ def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
             for n in range(BURST)
         ]
         assert {response.status_code for response in responses} == {201}
+        ids = {response.json()["id"] for response in responses}
+        fault_report.watch(
+            sent=ids,
+            applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+            inbox=InboxMessage.objects.all(),
+        )
         # Each message reached the worker, which could not even count it and will try again.
         wait_until(
             lambda: worker.log_since_start().count("Retry in") >= BURST,
@@ -45,7 +53,6 @@ def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
             what="the ticketing worker has put every message back for a later try",
         )
 
-    ids = {response.json()["id"] for response in responses}
     wait_until(
         lambda: seen_afresh(lambda: TicketingTicket.objects.filter(pk__in=ids).count()) == BURST,
         timeout=TIMEOUT_SECONDS,
@@ -56,5 +63,6 @@ def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
         timeout=TIMEOUT_SECONDS,
         what="every message is confirmed",
     )
+    assert fault_report.count() == FaultCounts(sent=BURST, applied=BURST, lost=0, duplicated=0)
     assert TicketingTicket.objects.count() == BURST
     assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
