@@ -3,6 +3,7 @@ from django.contrib import admin
 from analytics.models import (
     DeadLetter,
     InboxMessage,
+    JobRun,
     OutboxMessage,
     PaymentFact,
     SurveyResponse,
@@ -71,4 +72,4 @@ class SurveyResponseAdmin(ReadOnlyFactAdmin):
     search_fields = ["=ticket_id", "=survey_id", "=customer_id"]
 
 
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter)
+register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

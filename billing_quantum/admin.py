@@ -13,6 +13,7 @@ from billing_quantum.models import (
     DeadLetter,
     InboxMessage,
     Invoice,
+    JobRun,
     OutboxMessage,
     Payment,
     PaymentAlert,
@@ -196,4 +197,4 @@ class PaymentAlertAdmin(ViewOnly, admin.ModelAdmin):
         )
 
 
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter)
+register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

@@ -189,3 +189,7 @@ class InboxMessage(messaging.InboxMessage):
 
 class DeadLetter(messaging.DeadLetter):
     pass
+
+
+class JobRun(messaging.JobRun):
+    pass

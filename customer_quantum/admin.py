@@ -14,6 +14,7 @@ from customer_quantum.models import (
     Customer,
     DeadLetter,
     InboxMessage,
+    JobRun,
     OutboxMessage,
     ReplicaWatermark,
     SupportContract,
@@ -165,4 +166,4 @@ class ReplicaWatermarkAdmin(ReplicaAdmin):
         return _age(mark.synced_at)
 
 
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter)
+register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

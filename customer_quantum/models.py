@@ -273,3 +273,7 @@ class InboxMessage(messaging.InboxMessage):
 
 class DeadLetter(messaging.DeadLetter):
     pass
+
+
+class JobRun(messaging.JobRun):
+    pass

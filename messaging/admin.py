@@ -1,4 +1,4 @@
-"""Read-only admin pages for a quantum's outbox, inbox and dead letters; dead letters can be replayed."""
+"""Read-only admin pages for a quantum's outbox, inbox, dead letters (replayable) and job runs."""
 
 from django.contrib import admin, messages
 from django.db.models import Model
@@ -28,6 +28,11 @@ class InboxMessageAdmin(_ReadOnlyAdmin):
     date_hierarchy = "first_received_at"
 
 
+class JobRunAdmin(_ReadOnlyAdmin):
+    list_display = ["job", "started_at", "finished_at", "succeeded", "error"]
+    list_filter = ["succeeded"]
+
+
 class DeadLetterAdmin(_ReadOnlyAdmin):
     list_display = ["dead_since", "type", "sender", "deliveries", "error", "message_id"]
     list_filter = ["type", "sender"]
@@ -47,8 +52,9 @@ class DeadLetterAdmin(_ReadOnlyAdmin):
 
 
 def register_message_tables(
-    outbox: type[Model], inbox: type[Model], dead_letters: type[Model]
+    outbox: type[Model], inbox: type[Model], dead_letters: type[Model], job_runs: type[Model]
 ) -> None:
     admin.site.register(outbox, OutboxMessageAdmin)
     admin.site.register(inbox, InboxMessageAdmin)
     admin.site.register(dead_letters, DeadLetterAdmin)
+    admin.site.register(job_runs, JobRunAdmin)

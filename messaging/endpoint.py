@@ -72,7 +72,7 @@ def retry_delay(deliveries: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
@@ -108,6 +108,10 @@ class Endpoint:
     @cached_property
     def dead_letters(self) -> type[models.Model]:
         return apps.get_model(self.app_label, "DeadLetter")
+
+    @cached_property
+    def job_runs(self) -> type[models.Model]:
+        return apps.get_model(self.app_label, "JobRun")
 
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
         message_id = uuid.uuid4()
@@ -213,11 +217,11 @@ class Endpoint:
                 logger.warning(
                     "%s not handed to the broker, the sweep will retry: %s",
                     row.type,
-                    _describe(error),
+                    describe_error(error),
                 )
             unconfirmed.update(
                 send_attempts=F("send_attempts") + 1,
-                last_send_error=_describe(error),
+                last_send_error=describe_error(error),
                 resend_at=timezone.now(),
             )
             return False
@@ -252,7 +256,9 @@ class Endpoint:
                 retry=False,
             )
         except Exception as error:
-            logger.warning("confirmation not sent, the sender will resend: %s", _describe(error))
+            logger.warning(
+                "confirmation not sent, the sender will resend: %s", describe_error(error)
+            )
 
     def _receive(self, raw: Any, envelope: Envelope) -> Outcome:
         with transaction.atomic(using=self.quantum):
@@ -284,9 +290,9 @@ class Endpoint:
             return self._bury(raw, str(error), inbox.deliveries, envelope, message)
         except Exception as error:
             if inbox.deliveries >= settings.MESSAGING_MAX_DELIVERIES:
-                return self._bury(raw, _describe(error), inbox.deliveries, envelope, message)
+                return self._bury(raw, describe_error(error), inbox.deliveries, envelope, message)
             self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
-                last_error=_describe(error)
+                last_error=describe_error(error)
             )
             delay = retry_delay(inbox.deliveries)
             logger.warning(
@@ -294,7 +300,7 @@ class Endpoint:
                 envelope.type,
                 inbox.deliveries,
                 delay,
-                _describe(error),
+                describe_error(error),
             )
             raise RetryLater(delay) from error
         logger.info("%s %s", envelope.type, outcome)
@@ -313,9 +319,9 @@ class Endpoint:
                 dead_letter.delete(using=self.quantum)
         except Exception as error:
             self.dead_letters.objects.using(self.quantum).filter(pk=dead_letter.pk).update(
-                error=_describe(error), deliveries=F("deliveries") + 1
+                error=describe_error(error), deliveries=F("deliveries") + 1
             )
-            return _describe(error)
+            return describe_error(error)
         return None
 
     def _open(self, envelope: Envelope) -> tuple[Message, Handler]:
@@ -378,7 +384,7 @@ class Endpoint:
                     with transaction.atomic(using=self.quantum):
                         burial_handler(message, reason)
                 except Exception as error:
-                    fields["error"] = f"{reason}; and on burial: {_describe(error)}"[:2000]
+                    fields["error"] = f"{reason}; and on burial: {describe_error(error)}"[:2000]
             letters = self.dead_letters.objects.using(self.quantum)
             if envelope is None:
                 letters.create(**fields)

@@ -89,3 +89,24 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type or 'unreadable message'} ({self.message_id})"
+
+
+class JobRun(models.Model):
+    """The last run of one periodic job in this quantum, so operators see a job that stopped running.
+
+    One row per job, overwritten by each run: bounded storage, and the scheduler's view of the job
+    is kept where the job does its work, in the quantum's own database.
+    """
+
+    job = models.CharField(max_length=100, primary_key=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    succeeded = models.BooleanField(null=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["job"]
+
+    def __str__(self) -> str:
+        return f"{self.job}, started {self.started_at:%Y-%m-%d %H:%M:%S}"

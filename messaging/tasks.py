@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from messaging.endpoint import RetryLater, endpoint_for, retry_delay
+from messaging.job_runs import job_run_recorded
 
 
 @shared_task(name="messaging.deliver", bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -24,9 +25,10 @@ def deliver(task, receiver: str, envelope: dict) -> None:
         ) from None
 
 
-@shared_task(name="messaging.sweep_outbox")
-def sweep_outbox(quantum: str) -> int:
-    return endpoint_for(quantum).sweep()
+@shared_task(name="messaging.sweep_outbox", bind=True)
+def sweep_outbox(task, quantum: str) -> int:
+    with job_run_recorded(quantum, task.name):
+        return endpoint_for(quantum).sweep()
 
 
 @shared_task(name="messaging.confirm")
@@ -34,6 +36,9 @@ def confirm(sender: str, message_ids: list[str]) -> int:
     return endpoint_for(sender).confirm(message_ids)
 
 
-@shared_task(name="messaging.prune")
-def prune(quantum: str) -> tuple[int, int]:
-    return endpoint_for(quantum).prune(older_than=timedelta(days=settings.MESSAGING_RETENTION_DAYS))
+@shared_task(name="messaging.prune", bind=True)
+def prune(task, quantum: str) -> tuple[int, int]:
+    with job_run_recorded(quantum, task.name):
+        return endpoint_for(quantum).prune(
+            older_than=timedelta(days=settings.MESSAGING_RETENTION_DAYS)
+        )

@@ -8,6 +8,7 @@ from notifications.models import (
     DeadLetter,
     DeliveryAttempt,
     InboxMessage,
+    JobRun,
     Notification,
     OutboxMessage,
     SendingSwitch,
@@ -19,7 +20,7 @@ from notifications.services import (
     sending_switch,
 )
 
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter)
+register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)
 
 
 class DeliveryAttemptInline(admin.TabularInline):

@@ -1,14 +1,16 @@
 """How the pipes between the quanta are doing, for operators and health checks.
 
 Per quantum: messages its receivers have not confirmed yet (and the oldest one's age), dead
-letters, inbox size and the depth of its queue in the broker; and the support-contract replica's
-lag. Each figure past its threshold is a problem, so the report doubles as a health check.
+letters, inbox size and the depth of its queue in the broker; the support-contract replica's lag;
+and the last run of each periodic job. Each figure past its threshold is a problem, so the report
+doubles as a health check.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from celery import current_app
+from celery.schedules import BaseSchedule, maybe_schedule, schedule
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
@@ -29,9 +31,28 @@ class QuantumStatus:
 
 
 @dataclass(frozen=True)
+class JobStatus:
+    job: str  # the scheduler's name for it
+    quantum: str
+    started_at: datetime | None  # None when it never ran
+    finished_at: datetime | None  # None while it runs, or when it died midway
+    succeeded: bool | None
+    late: bool  # it missed its schedule
+
+    @property
+    def outcome(self) -> str:
+        if self.started_at is None:
+            return "never ran"
+        if self.succeeded is None:
+            return "running or died"
+        return "succeeded" if self.succeeded else "failed"
+
+
+@dataclass(frozen=True)
 class SystemStatus:
     quanta: list[QuantumStatus]
     replica_lag: timedelta | None  # None when the replication never ran
+    jobs: list[JobStatus]
     problems: list[str] = field(default_factory=list)
 
 
@@ -41,8 +62,12 @@ def system_status() -> SystemStatus:
     quanta = [_quantum_status(quantum, now, depths.get(quantum)) for quantum in settings.QUANTA]
     synced_at = replica_synced_at(SUPPORT_CONTRACTS)
     replica_lag = now - synced_at if synced_at else None
+    jobs = _job_statuses()
     return SystemStatus(
-        quanta, replica_lag, _problems(quanta, replica_lag, broker_answers=bool(depths))
+        quanta,
+        replica_lag,
+        jobs,
+        _problems(quanta, replica_lag, jobs, broker_answers=bool(depths)),
     )
 
 
@@ -58,6 +83,37 @@ def _quantum_status(quantum: str, now: datetime, queue_depth: int | None) -> Qua
         inbox=endpoint.inbox.objects.using(quantum).count(),
         queue_depth=queue_depth,
     )
+
+
+def _job_statuses() -> list[JobStatus]:
+    """Each entry of the scheduler's table, with the last run its quantum recorded."""
+    statuses = []
+    for job, entry in sorted(settings.CELERY_BEAT_SCHEDULE.items()):
+        quantum = entry["options"]["queue"]
+        run = (
+            endpoint_for(quantum).job_runs.objects.using(quantum).filter(job=entry["task"]).first()
+        )
+        statuses.append(
+            JobStatus(
+                job=job,
+                quantum=quantum,
+                started_at=run and run.started_at,
+                finished_at=run and run.finished_at,
+                succeeded=run and run.succeeded,
+                late=bool(run) and _missed(maybe_schedule(entry["schedule"]), run.started_at),
+            )
+        )
+    return statuses
+
+
+def _missed(timetable: BaseSchedule, last_started: datetime) -> bool:
+    """Two runs missed, and at least a minute, for jobs on an interval; an hour for calendar jobs."""
+    grace = (
+        max(2 * timetable.run_every, timedelta(minutes=1))
+        if isinstance(timetable, schedule)
+        else timedelta(hours=1)
+    )
+    return timetable.remaining_estimate(last_started) < -grace
 
 
 def _queue_depths() -> dict[str, int]:
@@ -78,7 +134,11 @@ def _depth(connection, queue: str) -> int:
 
 
 def _problems(
-    quanta: list[QuantumStatus], replica_lag: timedelta | None, *, broker_answers: bool
+    quanta: list[QuantumStatus],
+    replica_lag: timedelta | None,
+    jobs: list[JobStatus],
+    *,
+    broker_answers: bool,
 ) -> list[str]:
     max_age = timedelta(seconds=settings.QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS)
     max_lag = timedelta(seconds=3 * settings.SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS)
@@ -96,6 +156,12 @@ def _problems(
         problems.append("support-contract replica: never synced")
     elif replica_lag > max_lag:
         problems.append(f"support-contract replica: last synced {duration_text(replica_lag)} ago")
+    now = timezone.now()
+    for job in jobs:
+        if job.late:
+            problems.append(f"{job.job}: last started {duration_text(now - job.started_at)} ago")
+        if job.succeeded is False:
+            problems.append(f"{job.job}: its last run failed")
     return problems
 
 

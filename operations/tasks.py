@@ -4,11 +4,15 @@ import logging
 
 from celery import shared_task
 
+from customer_quantum.apps import DATABASE as CUSTOMER
+from messaging.job_runs import job_run_recorded
 from operations.replication import support_contracts_sync
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="operations.sync_support_contracts")
-def sync_support_contracts() -> None:
-    logger.info("Support contracts: %s", support_contracts_sync())
+@shared_task(name="operations.sync_support_contracts", bind=True)
+def sync_support_contracts(task) -> None:
+    # The replica is the customer quantum's: the run is recorded where its rows are written.
+    with job_run_recorded(CUSTOMER, task.name):
+        logger.info("Support contracts: %s", support_contracts_sync())

@@ -9,6 +9,7 @@ from ticketing.models import (
     DeadLetter,
     Expert,
     InboxMessage,
+    JobRun,
     OutboxMessage,
     SupportContract,
     Ticket,
@@ -219,4 +220,4 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ["author"]
 
 
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter)
+register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

@@ -4,11 +4,14 @@ import logging
 
 from celery import shared_task
 
+from messaging.job_runs import job_run_recorded
+from ticketing.apps import DATABASE
 from ticketing.jobs import tickets_assign
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="ticketing.assign_tickets")
-def assign_tickets() -> None:
-    logger.info("Assignment: %s", tickets_assign())
+@shared_task(name="ticketing.assign_tickets", bind=True)
+def assign_tickets(task) -> None:
+    with job_run_recorded(DATABASE, task.name):
+        logger.info("Assignment: %s", tickets_assign())

@@ -7,11 +7,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from billing_quantum.models import JobRun as BillingJobRun
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import OutboxMessage
 from ticketing.models import DeadLetter
+from ticketing.models import JobRun as TicketingJobRun
 
-pytestmark = pytest.mark.django_db(databases="__all__")
+# The embedded broker answers in every test here, so its folder exists whatever ran before.
+pytestmark = [pytest.mark.django_db(databases="__all__"), pytest.mark.usefixtures("broker_folder")]
+
+
+def _rows(report: str) -> dict[str, list[str]]:
+    """The report's lines by their first word."""
+    return {line.split()[0]: line.split()[1:] for line in report.splitlines() if line.strip()}
 
 
 @pytest.fixture
@@ -46,7 +54,7 @@ def test_problems_are_named_in_one_line_and_the_exit_is_non_zero(troubled, capsy
     assert str(failure.value) == (
         "customer: a message unconfirmed for 1h00m; ticketing: 1 dead letter(s)"
     )
-    rows = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines()}
+    rows = _rows(capsys.readouterr().out)
     assert rows["customer"] == ["1", "1h00m", "0", "0", "0"]
     assert rows["ticketing"] == ["0", "-", "1", "0", "0"]
 
@@ -68,3 +76,61 @@ def test_the_report_is_for_staff_only(client):
 
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
+
+
+def test_each_periodic_job_shows_its_last_run(replica_synced, capsys):
+    call_command("quanta_status")
+
+    rows = _rows(capsys.readouterr().out)
+    # The replication above ran as a command, not as the scheduler's job.
+    assert rows["sync-support-contracts"] == ["customer", "-", "never", "ran"]
+    assert rows["run-payment-job"] == ["billing", "-", "never", "ran"]
+    assert rows["sweep-ticketing-outbox"] == ["ticketing", "-", "never", "ran"]
+
+
+def test_a_job_that_missed_its_schedule_or_failed_is_a_problem(replica_synced, capsys):
+    TicketingJobRun.objects.create(
+        job="ticketing.assign_tickets",
+        started_at=timezone.now() - timedelta(minutes=10),
+        finished_at=timezone.now() - timedelta(minutes=10),
+        succeeded=True,
+    )
+    BillingJobRun.objects.create(
+        job="billing.run_payment_job",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        succeeded=False,
+        error="OperationalError: the provider is away",
+    )
+
+    with pytest.raises(CommandError) as failure:
+        call_command("quanta_status")
+
+    assert str(failure.value) == (
+        "assign-tickets: last started 10m00s ago; run-payment-job: its last run failed"
+    )
+    rows = _rows(capsys.readouterr().out)
+    assert rows["assign-tickets"] == ["ticketing", "10m00s", "ago", "succeeded,", "late"]
+    assert rows["run-payment-job"] == ["billing", "0m00s", "ago", "failed"]
+
+
+def test_a_job_run_on_schedule_is_not_late(replica_synced):
+    TicketingJobRun.objects.create(
+        job="ticketing.assign_tickets",
+        started_at=timezone.now() - timedelta(seconds=90),
+        finished_at=timezone.now() - timedelta(seconds=89),
+        succeeded=True,
+    )
+
+    call_command("quanta_status")
+
+
+def test_staff_see_the_periodic_jobs(admin_client, replica_synced):
+    TicketingJobRun.objects.create(
+        job="ticketing.assign_tickets", started_at=timezone.now(), succeeded=None
+    )
+
+    page = admin_client.get("/operations/status/").content.decode()
+
+    assert "<td>assign-tickets</td>" in page
+    assert "running or died" in page
