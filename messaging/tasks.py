@@ -10,19 +10,24 @@ from messaging.endpoint import RetryLater, endpoint_for, retry_delay
 from messaging.job_runs import job_run_recorded
 
 
-@shared_task(name="messaging.deliver", bind=True, acks_late=True, reject_on_worker_lost=True)
+# max_retries=None here, not on retry(): there it means "the task's default", three.
+@shared_task(
+    name="messaging.deliver",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
 def deliver(task, receiver: str, envelope: dict) -> None:
     try:
         endpoint_for(receiver).receive(envelope)
     except RetryLater as later:
         # The budget is counted in the receiver's inbox, so Celery itself never gives up.
-        raise task.retry(countdown=later.delay, max_retries=None) from None
+        raise task.retry(countdown=later.delay) from None
     except DatabaseError:
         # The receiver's own database is away, so not even the delivery could be counted: try
         # again later rather than let the broker drop the message (handler errors never get here).
-        raise task.retry(
-            countdown=retry_delay(task.request.retries + 1), max_retries=None
-        ) from None
+        raise task.retry(countdown=retry_delay(task.request.retries + 1)) from None
 
 
 @shared_task(name="messaging.sweep_outbox", bind=True)

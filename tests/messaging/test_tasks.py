@@ -1,0 +1,31 @@
+"""The deliver task keeps retrying until the receiver's own budget buries the message."""
+
+import pytest
+
+from messaging import endpoint as kernel
+from messaging.tasks import deliver
+from ticketing.models import DeadLetter
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+class InjectedFault(Exception):
+    pass
+
+
+def always_fails(message):
+    raise InjectedFault("the expert directory is unreachable")
+
+
+def test_celery_never_gives_up_before_the_receiver_buries_the_message(
+    settings, monkeypatch, ticket_created, envelope_of, ticketing_with
+):
+    # More deliveries than Celery's own default of three retries would allow.
+    settings.MESSAGING_MAX_DELIVERIES = 6
+    monkeypatch.setitem(kernel._endpoints, "ticketing", ticketing_with(always_fails))
+    envelope = envelope_of(ticket_created())
+
+    result = deliver.apply(args=["ticketing", envelope])
+
+    assert result.successful(), result.result
+    assert DeadLetter.objects.get().deliveries == 6
