@@ -1,4 +1,6 @@
-"""Analytics' write use cases: storing the facts other quanta replicate to it."""
+"""Analytics' write use cases: storing the facts other quanta replicate to it.
+
+A fact keeps its message's fields under the same names, so a message fills its row as it is."""
 
 from django.db import transaction
 
@@ -14,16 +16,7 @@ def payment_fact_record(*, recorded: PaymentRecorded) -> PaymentFact:
     fact, _ = PaymentFact.objects.get_or_create(
         payment_id=recorded.payment_id,
         attempt=recorded.attempt,
-        defaults={
-            "customer_id": recorded.customer_id,
-            "period": recorded.period,
-            "contract_code": recorded.contract_code,
-            "amount": recorded.amount,
-            "currency": recorded.currency,
-            "outcome": recorded.outcome,
-            "invoice_number": recorded.invoice_number,
-            "recorded_at": recorded.recorded_at,
-        },
+        defaults=recorded.model_dump(exclude={"payment_id", "attempt"}),
     )
     return fact
 
@@ -31,16 +24,7 @@ def payment_fact_record(*, recorded: PaymentRecorded) -> PaymentFact:
 def survey_response_record(*, submitted: SurveySubmitted) -> SurveyResponse:
     """Stores the answer once per invitation; the same survey again changes nothing."""
     response, _ = SurveyResponse.objects.get_or_create(
-        survey_id=submitted.survey_id,
-        defaults={
-            "ticket_id": submitted.ticket_id,
-            "customer_id": submitted.customer_id,
-            "rating": submitted.rating,
-            "comment": submitted.comment,
-            "expert_on_time": submitted.expert_on_time,
-            "would_recommend": submitted.would_recommend,
-            "submitted_at": submitted.submitted_at,
-        },
+        survey_id=submitted.survey_id, defaults=submitted.model_dump(exclude={"survey_id"})
     )
     return response
 
