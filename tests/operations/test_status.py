@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 from django.utils import timezone
 
 from billing_quantum.models import JobRun as BillingJobRun
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.django_db(databases="__all__"), pytest.mark.usefixture
 
 def _rows(report: str) -> dict[str, list[str]]:
     """The report's lines by their first word."""
-    return {line.split()[0]: line.split()[1:] for line in report.splitlines() if line.strip()}
+    return {line.split()[0]: line.split()[1:] for line in report.splitlines()}
 
 
 @pytest.fixture
@@ -134,3 +135,12 @@ def test_staff_see_the_periodic_jobs(admin_client, replica_synced):
 
     assert "<td>assign-tickets</td>" in page
     assert "running or died" in page
+
+
+def test_a_database_it_cannot_read_is_one_line_not_a_traceback(replica_synced):
+    # Inside the test's transaction: rolled back with it.
+    with connections["analytics"].cursor() as cursor:
+        cursor.execute("DROP TABLE analytics_jobrun")
+
+    with pytest.raises(CommandError, match=r"cannot be read \(no such table: analytics_jobrun\)"):
+        call_command("quanta_status")

@@ -1,6 +1,7 @@
 """The pipes between the quanta at a glance; exits non-zero when something is past its threshold."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 
 from operations.status import duration_text, system_status
@@ -17,7 +18,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        status = system_status()
+        try:
+            status = system_status()
+        except DatabaseError as error:
+            raise CommandError(
+                f"a quantum's database cannot be read ({error}): is it up and migrated?"
+            ) from None
         self.stdout.write(
             COLUMNS.format(
                 "quantum",
@@ -43,7 +49,6 @@ class Command(BaseCommand):
             )
         lag = duration_text(status.replica_lag) if status.replica_lag else "never synced"
         self.stdout.write(f"support-contract replica: last synced {lag} ago")
-        self.stdout.write("")
         self.stdout.write(JOB_COLUMNS.format("periodic job", "quantum", "last started", "outcome"))
         now = timezone.now()
         for job in status.jobs:
