@@ -242,30 +242,48 @@ class Endpoint:
         except ContractViolation as violation:
             return self._bury(raw, str(violation), deliveries=1)
         with flow(envelope.correlation_id, message_id=envelope.id):
-            outcome = self._receive(raw, envelope)
-            self._confirm_to_sender(envelope)
-        return outcome
+            return self._receive(raw, envelope)
 
-    def _confirm_to_sender(self, envelope: Envelope) -> None:
-        """Not through the outbox: a lost confirmation costs only a resend, which the inbox absorbs."""
-        try:
-            current_app.send_task(
-                "messaging.confirm",
-                args=[envelope.sender, [str(envelope.id)]],
-                queue=envelope.sender,
-                retry=False,
+    def confirm_settled(self) -> int:
+        """Tells each sender, one task per sender and batch, which of its messages this quantum has
+        settled; returns how many. Not through the outbox: a lost confirmation costs only a resend,
+        which the inbox absorbs (and confirms again)."""
+        confirmed = 0
+        while True:
+            due = list(
+                self.inbox.objects.using(self.quantum)
+                .filter(confirmation_due=True)
+                .values_list("sender", "message_id")[:SWEEP_BATCH]
             )
-        except Exception as error:
-            logger.warning(
-                "confirmation not sent, the sender will resend: %s", describe_error(error)
-            )
+            by_sender: dict[str, list[str]] = {}
+            for sender, message_id in due:
+                by_sender.setdefault(sender, []).append(str(message_id))
+            for sender, message_ids in by_sender.items():
+                try:
+                    current_app.send_task(
+                        "messaging.confirm", args=[sender, message_ids], queue=sender, retry=False
+                    )
+                except Exception as error:
+                    logger.warning(
+                        "confirmations not sent, the next sweep tries again: %s",
+                        describe_error(error),
+                    )
+                    return confirmed
+                self.inbox.objects.using(self.quantum).filter(pk__in=message_ids).update(
+                    confirmation_due=False
+                )
+                confirmed += len(message_ids)
+            if len(due) < SWEEP_BATCH:
+                return confirmed
 
     def _receive(self, raw: Any, envelope: Envelope) -> Outcome:
         with transaction.atomic(using=self.quantum):
             inbox, first_delivery = self._inbox_row(envelope, deliveries=1)
             if not first_delivery:
                 inbox.deliveries += 1
-                inbox.save(update_fields=["deliveries"])
+                # Applied already: the sender did not hear of it, so it is told again.
+                inbox.confirmation_due = inbox.applied_at is not None
+                inbox.save(update_fields=["deliveries", "confirmation_due"])
         if inbox.applied_at is not None:
             logger.info("%s already applied, duplicate ignored", envelope.type)
             return Outcome.DUPLICATE
@@ -358,7 +376,8 @@ class Endpoint:
         handler(message)
         inbox.applied_at = timezone.now()
         inbox.last_error = ""
-        inbox.save(update_fields=["applied_at", "last_error"])
+        inbox.confirmation_due = True
+        inbox.save(update_fields=["applied_at", "last_error", "confirmation_due"])
         return Outcome.APPLIED
 
     def _bury(
@@ -390,6 +409,10 @@ class Endpoint:
                 letters.create(**fields)
             else:
                 letters.update_or_create(message_id=envelope.id, defaults=fields)
+                # Buried is settled too: the sender stops resending it.
+                self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
+                    confirmation_due=True
+                )
         logger.error(
             "%s moved to dead letters: %s",
             fields["type"] or "unreadable message",

@@ -50,6 +50,10 @@ class OutboxMessage(models.Model):
 
 
 class InboxMessage(models.Model):
+    """A message this quantum received. `confirmation_due` marks one settled (applied, buried, or
+    received again after it was applied) whose sender has not been told yet: the sweep tells each
+    sender in one batch, rather than a task per message."""
+
     message_id = models.UUIDField(primary_key=True)
     type = models.CharField(max_length=100)
     sender = models.CharField(max_length=50)
@@ -58,6 +62,7 @@ class InboxMessage(models.Model):
     deliveries = models.PositiveIntegerField(default=0)
     applied_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    confirmation_due = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -67,6 +72,11 @@ class InboxMessage(models.Model):
                 fields=["applied_at"],
                 condition=models.Q(applied_at__isnull=False),
                 name="%(app_label)s_ib_done",
+            ),
+            models.Index(
+                fields=["sender"],
+                condition=models.Q(confirmation_due=True),
+                name="%(app_label)s_ib_confirm",
             ),
         ]
 

@@ -32,8 +32,11 @@ def deliver(task, receiver: str, envelope: dict) -> None:
 
 @shared_task(name="messaging.sweep_outbox", bind=True)
 def sweep_outbox(task, quantum: str) -> int:
+    """The quantum's periodic round: tells senders what it settled, hands over what is due."""
     with job_run_recorded(quantum, task.name):
-        return endpoint_for(quantum).sweep()
+        endpoint = endpoint_for(quantum)
+        endpoint.confirm_settled()
+        return endpoint.sweep()
 
 
 @shared_task(name="messaging.confirm")

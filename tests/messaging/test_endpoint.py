@@ -168,26 +168,42 @@ def test_a_message_is_applied_once_however_often_it_is_delivered(ticket_created,
     assert inbox.applied_at is not None
 
 
-@pytest.mark.parametrize("deliveries", [1, 2])
-def test_the_receiver_confirms_each_delivery_it_has_settled_to_the_sender(
-    ticket_created, envelope_of, queued, deliveries
+def test_the_receiver_confirms_what_it_settled_in_one_batch_per_sender(
+    ticket_created, envelope_of, queued
 ):
-    envelope = envelope_of(ticket_created())
-
-    for _ in range(deliveries):
+    envelopes = [envelope_of(ticket_created()) for _ in range(3)]
+    for envelope in envelopes:
         ticketing_endpoint.receive(envelope)
+    assert queued("customer") == []  # nothing per message
 
-    confirmations = queued("customer")
-    assert len(confirmations) == deliveries
-    assert all("messaging.confirm" in body and envelope["id"] in body for body in confirmations)
+    assert ticketing_endpoint.confirm_settled() == 3
+
+    [confirmation] = queued("customer")
+    assert "messaging.confirm" in confirmation
+    assert all(envelope["id"] in confirmation for envelope in envelopes)
+    assert ticketing_endpoint.confirm_settled() == 0  # told once
+
+
+def test_a_copy_of_an_applied_message_is_confirmed_again(ticket_created, envelope_of, queued):
+    envelope = envelope_of(ticket_created())
+    ticketing_endpoint.receive(envelope)
+    ticketing_endpoint.confirm_settled()
+
+    # The sender resent it: the first confirmation was lost on the way.
+    assert ticketing_endpoint.receive(envelope) == Outcome.DUPLICATE
+
+    assert ticketing_endpoint.confirm_settled() == 1
+    assert len(queued("customer")) == 2
 
 
 def test_a_message_still_being_retried_is_not_confirmed(
     ticket_created, envelope_of, ticketing_with, queued
 ):
+    failing = ticketing_with(always_fails)
     with pytest.raises(RetryLater):
-        ticketing_with(always_fails).receive(envelope_of(ticket_created()))
+        failing.receive(envelope_of(ticket_created()))
 
+    assert failing.confirm_settled() == 0
     assert queued("customer") == []
 
 
@@ -195,10 +211,26 @@ def test_a_buried_message_is_confirmed_so_the_sender_stops_resending(
     settings, ticket_created, envelope_of, ticketing_with, queued
 ):
     settings.MESSAGING_MAX_DELIVERIES = 1
+    failing = ticketing_with(always_fails)
+    envelope = envelope_of(ticket_created())
 
-    assert ticketing_with(always_fails).receive(envelope_of(ticket_created())) == (
-        Outcome.DEAD_LETTERED
-    )
+    assert failing.receive(envelope) == Outcome.DEAD_LETTERED
+
+    assert failing.confirm_settled() == 1
+    [confirmation] = queued("customer")
+    assert envelope["id"] in confirmation
+
+
+def test_confirmations_the_broker_refuses_wait_for_the_next_sweep(
+    ticket_created, envelope_of, broker_folder, queued
+):
+    ticketing_endpoint.receive(envelope_of(ticket_created()))
+    broker_folder.rmdir()
+
+    assert ticketing_endpoint.confirm_settled() == 0
+
+    broker_folder.mkdir()
+    assert ticketing_endpoint.confirm_settled() == 1
     assert len(queued("customer")) == 1
 
 
