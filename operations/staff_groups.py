@@ -33,6 +33,8 @@ def staff_group_permissions() -> dict[str, list[str]]:
         HELPDESK: [
             "customer_quantum.view_customer",
             "customer_quantum.view_ticket",
+            # A caller asking whether their survey was sent or answered (never what it said).
+            "customer_quantum.view_surveyinvitation",
             "ticketing.view_ticket",
             "ticketing.view_assignment",
             "ticketing.view_unassignedticketalert",
