@@ -65,5 +65,20 @@ def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     )
     writer = csv.writer(response)
     writer.writerow(report.columns)
-    writer.writerows(report.rows)
+    writer.writerows([[_inert(cell) for cell in row] for row in report.rows])
     return response
+
+
+FORMULA_STARTS = "=+-@\t\r"
+
+
+def _inert(cell: str) -> str:
+    """A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection): an expert's name
+    is typed by staff, so text like that is kept as text. Numbers, negative ones too, stay numbers."""
+    if not cell or cell[0] not in FORMULA_STARTS:
+        return cell
+    try:
+        float(cell)
+    except ValueError:
+        return "'" + cell
+    return cell

@@ -1,5 +1,6 @@
 """The managers' reports on a small data set whose figures are worked out by hand below."""
 
+import csv
 import re
 import uuid
 from datetime import date, timedelta
@@ -332,3 +333,16 @@ def test_without_dates_a_report_covers_the_last_twelve_months(staff):
 
 def test_an_unknown_report_is_not_found(staff):
     assert staff().get("/analytics/reports/salaries/").status_code == 404
+
+
+def test_an_expert_name_a_spreadsheet_would_run_is_exported_as_text(staff):
+    staff_typed = (7, '=HYPERLINK("http://evil.example","Ada")')
+    ticket("normal", "2026-06-10 00:00", ("received", 0, None), ("assigned", 1, staff_typed))
+
+    response = staff().get(
+        "/analytics/reports/experts.csv", {"from": "2026-06-01", "to": "2026-06-30"}
+    )
+
+    [row] = list(csv.reader(response.content.decode().splitlines()))[1:]
+    assert row[0] == "'" + staff_typed[1]
+    assert row[1:3] == ["1", "0"]
