@@ -37,22 +37,15 @@ def ticket_step_record(*, recorded: TicketLifecycleRecorded) -> TicketFact:
         _, created = TicketEvent.objects.get_or_create(
             ticket_id=recorded.ticket_id,
             sequence=recorded.sequence,
-            defaults={
-                "step": recorded.step,
-                "occurred_at": recorded.occurred_at,
-                "expert_id": recorded.expert_id,
-                "expert_name": recorded.expert_name,
-            },
+            defaults=recorded.model_dump(
+                include={"step", "occurred_at", "expert_id", "expert_name"}
+            ),
         )
         TicketFact.objects.get_or_create(
             ticket_id=recorded.ticket_id,
-            defaults={
-                "priority": recorded.priority,
-                "device_category": recorded.device_category,
-                "submitted_at": recorded.submitted_at,
-                "step": recorded.step,
-                "sequence": recorded.sequence,
-            },
+            defaults=recorded.model_dump(
+                include={"priority", "device_category", "submitted_at", "step", "sequence"}
+            ),
         )
         # Read again under lock: two steps of one ticket may be applied at the same time.
         fact = TicketFact.objects.select_for_update().get(ticket_id=recorded.ticket_id)

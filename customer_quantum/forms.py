@@ -83,7 +83,15 @@ def _yes_or_no(answer: str) -> bool:
     return answer == "yes"
 
 
-YES_NO = [("yes", "Yes"), ("no", "No"), ("", "No answer")]
+def _optional_yes_no(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=f"{label} (optional)",
+        choices=[("yes", "Yes"), ("no", "No"), ("", "No answer")],
+        coerce=_yes_or_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
 
 class SurveyForm(forms.Form):
@@ -102,19 +110,5 @@ class SurveyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    expert_on_time = forms.TypedChoiceField(
-        label="Did the expert arrive on time? (optional)",
-        choices=YES_NO,
-        coerce=_yes_or_no,
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    would_recommend = forms.TypedChoiceField(
-        label="Would you recommend the Sysops Squad to a friend? (optional)",
-        choices=YES_NO,
-        coerce=_yes_or_no,
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-    )
+    expert_on_time = _optional_yes_no("Did the expert arrive on time?")
+    would_recommend = _optional_yes_no("Would you recommend the Sysops Squad to a friend?")

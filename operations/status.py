@@ -87,12 +87,15 @@ def _quantum_status(quantum: str, now: datetime, queue_depth: int | None) -> Qua
 
 def _job_statuses() -> list[JobStatus]:
     """Each entry of the scheduler's table, with the last run its quantum recorded."""
+    runs = {
+        (quantum, run.job): run
+        for quantum in settings.QUANTA
+        for run in endpoint_for(quantum).job_runs.objects.using(quantum)
+    }
     statuses = []
     for job, entry in sorted(settings.CELERY_BEAT_SCHEDULE.items()):
         quantum = entry["options"]["queue"]
-        run = (
-            endpoint_for(quantum).job_runs.objects.using(quantum).filter(job=entry["task"]).first()
-        )
+        run = runs.get((quantum, entry["task"]))
         statuses.append(
             JobStatus(
                 job=job,

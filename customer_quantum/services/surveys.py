@@ -89,20 +89,17 @@ def survey_invitation_of_link(*, token: str, customer: Customer) -> SurveyInvita
         invitation_id = uuid.UUID(signing.Signer(salt=LINK_SALT).unsign_object(token))
     except (signing.BadSignature, ValueError, TypeError):
         raise SurveyNotFound from None
-    invitation = (
-        SurveyInvitation.objects.select_related("ticket")
-        .filter(pk=invitation_id, customer=customer)
-        .first()
-    )
-    if invitation is None:
-        raise SurveyNotFound
-    return invitation
+    return _invitation_of(customer, pk=invitation_id)
 
 
 def survey_invitation_of_ticket(*, ticket_id: uuid.UUID, customer: Customer) -> SurveyInvitation:
+    return _invitation_of(customer, ticket_id=ticket_id)
+
+
+def _invitation_of(customer: Customer, **lookup) -> SurveyInvitation:
     invitation = (
         SurveyInvitation.objects.select_related("ticket")
-        .filter(ticket_id=ticket_id, customer=customer)
+        .filter(customer=customer, **lookup)
         .first()
     )
     if invitation is None:

@@ -20,19 +20,12 @@ from messaging.endpoint import (
     retry_delay,
 )
 from messaging.flow import flow
+from tests.messaging.faults import InjectedFault, always_fails
 from ticketing.endpoint import endpoint as ticketing_endpoint
 from ticketing.models import DeadLetter, InboxMessage, Ticket
 from ticketing.models import OutboxMessage as TicketingOutbox
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-class InjectedFault(Exception):
-    pass
-
-
-def always_fails(message):
-    raise InjectedFault("the expert directory is unreachable")
 
 
 # Sending

@@ -4,17 +4,10 @@ import pytest
 
 from messaging import endpoint as kernel
 from messaging.tasks import deliver
+from tests.messaging.faults import always_fails
 from ticketing.models import DeadLetter
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-class InjectedFault(Exception):
-    pass
-
-
-def always_fails(message):
-    raise InjectedFault("the expert directory is unreachable")
 
 
 def test_celery_never_gives_up_before_the_receiver_buries_the_message(
