@@ -306,6 +306,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery would close every database connection around every task; Django's own rule decides
+# instead (config/celery.py), and Celery only recycles a connection after this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 # On a lost broker connection, unacknowledged tasks are cancelled and delivered again (Celery 6's
 # default): the inbox makes the second delivery harmless.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
