@@ -1,6 +1,7 @@
 """The kernel's promises: stored with the change, handed over after commit, applied exactly once,
 retried with backoff, buried after a bounded number of deliveries, replayable."""
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -55,6 +56,18 @@ def test_after_commit_the_message_is_handed_to_the_receivers_queue_without_anoth
     assert [verb for verb in writes if verb in ("INSERT", "UPDATE")] == ["INSERT"]
     stored = OutboxMessage.objects.get(pk=message_id)
     assert stored.resend_at - stored.created_at == timedelta(seconds=60)
+
+
+def test_monitoring_sees_which_message_a_task_carries_never_its_payload(
+    ticket_created, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(using="customer", execute=True):
+        message_id = customer_endpoint.publish(ticket_created(title="Grace's private laptop"))
+
+    [body] = queued("ticketing")
+    headers = json.loads(body)["headers"]
+    assert headers["argsrepr"] == f"('ticketing', <TicketCreated {message_id}>)"
+    assert "Grace" not in headers["argsrepr"] + headers["kwargsrepr"]
 
 
 def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
