@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.portal import report
+from bench.portal import cpu, report
 from bench.portal.system import (
     DOWNSTREAM,
     QUANTA,
@@ -48,6 +48,7 @@ class Run:
     workdir: Path
     databases: Databases
     system: BenchSystem
+    broker: RedisServer
     readers: Path
     writers: Path
     rows: list[dict] = field(default_factory=list)
@@ -241,6 +242,7 @@ def phase(
     label = f"{delivery}-{scenario}-{workload}" + (f"-{rate:.0f}rps" if rate else "")
     print(f"  {label} ...", flush=True)
     broker = BrokerCommands(run.options.broker_url)
+    cpu_before = cpu.reading(run.system, run.broker)
     started = time.time()
     result = load(run, label, workload, rate=rate)
     ended = time.time()
@@ -265,6 +267,10 @@ def phase(
     if drain:
         row["drain_seconds"] = wait_drained(run.options.drain_timeout, since=started)
         row["broker_commands_per_request"] = broker.per_request(result["accepted"])
+    # Until every message is applied: what a request costs everywhere, not just while it is served.
+    row["cpu_ms_per_request"] = cpu.spent(
+        cpu_before, cpu.reading(run.system, run.broker), requests=result["accepted"]
+    )
     if workload in MESSAGE_OF and drain:
         row.update(lag_figures(row))
     run.rows.append(row)
@@ -312,8 +318,8 @@ def delivery_check(run: Run, rows: list[dict], *, recovered_in: float | None) ->
 # Scenarios.
 
 
-def broker_scenarios(run: Run, broker) -> None:
-    system, options = run.system, run.options
+def broker_scenarios(run: Run) -> None:
+    system, options, broker = run.system, run.options, run.broker
     print("the product: messages through the broker", flush=True)
     system.start_workers()
     system.start_scheduler()
@@ -500,12 +506,13 @@ def main() -> None:
             workdir=workdir,
             databases=environment.databases,
             system=system,
+            broker=environment.broker,
             readers=workdir / "readers.json",
             writers=workdir / "writers.json",
         )
         try:
             system.start_web()
-            broker_scenarios(run, environment.broker)
+            broker_scenarios(run)
             inline_scenarios(run)
         finally:
             system.stop()

@@ -1,0 +1,93 @@
+"""Where a phase's CPU went: seconds used by each part of the system, read from the operating
+system's own accounting (psutil), so a figure of the harness can be split into what the web, each
+worker, PostgreSQL, Redis and the load generator spent on it.
+
+A process tree counts its live processes and the children it has already reaped (a backend that
+PostgreSQL closed, the load generator once it has exited). The machine's busy time is the total:
+what no part accounts for is *other* (the harness itself, the kernel's own threads).
+"""
+
+import os
+
+import psutil
+
+from bench.portal.system import BenchSystem
+from tests.integration.servers import RedisServer
+
+
+def _busy(times) -> float:
+    return (
+        times.user
+        + times.system
+        + getattr(times, "children_user", 0.0)
+        + getattr(times, "children_system", 0.0)
+    )
+
+
+def _tree(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return None
+    total = 0.0
+    for process in processes:
+        try:
+            total += _busy(process.cpu_times())
+        except psutil.NoSuchProcess:
+            continue  # ended between the listing and the reading: its time is in its parent's
+    return total
+
+
+def _postgresql_server() -> int | None:
+    """The machine's PostgreSQL postmaster (the process whose parent is not PostgreSQL)."""
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] != "postgres":
+            continue
+        try:
+            if psutil.Process(process.info["ppid"]).name() != "postgres":
+                return process.pid
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+def _machine_busy() -> float:
+    times = psutil.cpu_times()
+    return sum(
+        getattr(times, field, 0.0)
+        for field in ("user", "nice", "system", "irq", "softirq", "steal")
+    )
+
+
+def reading(system: BenchSystem, broker: RedisServer) -> dict[str, float]:
+    """CPU seconds used so far by each part; compare two readings with `spent`."""
+    own = os.times()
+    parts = {
+        # This process reaps the load generator, and nothing else, while a phase runs.
+        "load generator": own.children_user + own.children_system,
+        "web": _tree(system.web.pid if system.web else None),
+        "beat": _tree(system.scheduler.pid if system.scheduler else None),
+        "PostgreSQL": _tree(_postgresql_server()),
+        "Redis": _tree(broker.process.pid),
+        **{f"{quantum} worker": _tree(worker.pid) for quantum, worker in system.workers.items()},
+        "machine": _machine_busy(),
+    }
+    return {part: seconds for part, seconds in parts.items() if seconds is not None}
+
+
+def spent(before: dict[str, float], after: dict[str, float], *, requests: int) -> dict | None:
+    """Milliseconds of CPU per request, by part (the workers also summed), from two readings."""
+    if not requests:
+        return None
+    per_request = {
+        part: (after[part] - before[part]) * 1000 / requests for part in after if part in before
+    }
+    machine = per_request.pop("machine")
+    workers = sum(ms for part, ms in per_request.items() if part.endswith(" worker"))
+    accounted = sum(per_request.values())
+    figures = {**per_request, "workers": workers, "other": max(0.0, machine - accounted)}
+    figures["total"] = machine
+    return {part: round(ms, 2) for part, ms in figures.items()}
