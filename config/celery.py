@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery, signals
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -20,6 +21,4 @@ def database_connections_kept_as_between_requests(task, **_) -> None:
     setting each message still paid a new PostgreSQL session (CELERY_DB_REUSE_MAX lifts it)."""
     if getattr(task.request, "is_eager", False):
         return  # run inside a caller (a test's transaction): its connections are not ours
-    from django.db import close_old_connections
-
     close_old_connections()
