@@ -9,7 +9,7 @@ from tests.integration.customers import CustomerAccount
 from tests.integration.databases import database_down
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
-from tests.integration.system import RunningSystem
+from tests.integration.system import RunningSystem, StartSystem, urls_of_test_databases
 from ticketing.models import InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
@@ -20,6 +20,20 @@ pytestmark = [
 
 TIMEOUT_SECONDS = 60
 BURST = 5
+
+
+@pytest.fixture(params=["a connection per task", "connections kept between tasks"])
+def system(request: pytest.FixtureRequest, start_system: StartSystem) -> RunningSystem:
+    """The product's default, and production's advice: a worker that keeps its session when the
+    database goes away must notice (the health check) and open a new one once it is back."""
+    if request.param == "a connection per task":
+        return start_system()
+    return start_system(
+        overrides={
+            variable: f"{url}?conn_max_age=60&conn_health_checks=true"
+            for variable, url in urls_of_test_databases().items()
+        }
+    )
 
 
 def seen_afresh(query):
