@@ -1,0 +1,40 @@
+"""A web process loads what its first requests need while it starts, not while a customer waits,
+and opens no connection doing so: a server may load it once and fork its workers from there."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import sys
+import config.wsgi
+from django.conf import settings
+from django.db import connections
+loaded = {settings.ROOT_URLCONF, "customer_quantum.api.tickets", "kombu.transport.filesystem"}
+print("not loaded:", sorted(loaded - set(sys.modules)))
+print("connected:", sorted(c.alias for c in connections.all() if c.connection is not None))
+"""
+
+
+def test_a_started_web_process_has_loaded_its_views_and_broker_transport_and_connected_nowhere(
+    tmp_path,
+):
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SYSOPS_VAR_DIR": str(tmp_path),
+            "CELERY_BROKER_URL": "filesystem://",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert probe.stdout.splitlines() == ["not loaded: []", "connected: []"]
