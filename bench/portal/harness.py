@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.portal import cpu, report
+from bench.portal.load import TICKET_WITHOUT_MESSAGE
 from bench.portal.system import (
     DOWNSTREAM,
     QUANTA,
@@ -325,6 +326,7 @@ def broker_scenarios(run: Run) -> None:
     system.start_scheduler()
 
     phase(run, scenario="limit", delivery="none", workload="insert")
+    phase(run, scenario="limit", delivery="none", workload=TICKET_WITHOUT_MESSAGE)
     maxima = {
         workload: phase(run, scenario="normal", delivery="broker", workload=workload)
         for workload in WORKLOADS

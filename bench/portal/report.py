@@ -4,6 +4,8 @@ asserted) and a chart; everything also kept in result.json."""
 import json
 from pathlib import Path
 
+from bench.portal.load import TICKET_WITHOUT_MESSAGE
+
 SCENARIOS = ("normal", "half load", "downstream slowed", "downstream down", "broker down")
 SHORT = {
     "half load": "half load",
@@ -26,6 +28,13 @@ def ratio(value: float | None, base: float | None) -> float | None:
     return round(value / base, 2)
 
 
+def compared(figure: str, limit: dict, references: dict[str, dict | None]) -> str:
+    """Each reference's figure as a ratio to the limit's, for the references the run measured."""
+    return "; ".join(
+        f"{name}: {ratio(row[figure], limit[figure])}" for name, row in references.items() if row
+    )
+
+
 def goals(outcome: dict) -> list[dict]:
     phases = outcome["phases"]
     limit = find(phases, scenario="limit", delivery="none", workload="insert")
@@ -39,17 +48,24 @@ def goals(outcome: dict) -> list[dict]:
     for workload in ("ticket", "card"):
         normal = find(phases, scenario="normal", delivery="broker", workload=workload)
         inline = find(phases, scenario="normal", delivery="inline", workload=workload)
-        # The customer side on its own: what the request costs when no downstream work shares
-        # the machine, the ceiling of the two figures against the limit.
+        # The customer side on its own (no downstream work sharing the machine) and, for tickets,
+        # the same request without its message: the ceilings of the two figures against the limit.
         alone = find(phases, scenario="downstream down", delivery="broker", workload=workload)
+        unmessaged = workload == "ticket" and find(
+            phases, scenario="limit", delivery="none", workload=TICKET_WITHOUT_MESSAGE
+        )
+        references = {
+            "monolith": inline,
+            "customer side alone": alone,
+            "the same request without its message": unmessaged,
+        }
         throughput = ratio(normal["requests_per_second"], limit["requests_per_second"])
         goal(
             f"{workload}: throughput ÷ bare insert",
             throughput,
             "≥ 0.8",
             throughput is not None and throughput >= 0.8,
-            f"monolith: {ratio(inline['requests_per_second'], limit['requests_per_second'])}; "
-            f"customer side alone: {ratio(alone['requests_per_second'], limit['requests_per_second'])}",
+            compared("requests_per_second", limit, references),
         )
         p99 = ratio(normal["p99_ms"], limit["p99_ms"])
         goal(
@@ -57,8 +73,7 @@ def goals(outcome: dict) -> list[dict]:
             p99,
             "≤ 1.5",
             p99 is not None and p99 <= 1.5,
-            f"monolith: {ratio(inline['p99_ms'], limit['p99_ms'])}; "
-            f"customer side alone: {ratio(alone['p99_ms'], limit['p99_ms'])}",
+            compared("p99_ms", limit, references),
         )
         slowed = find(phases, scenario="downstream slowed", delivery="broker", workload=workload)
         slowed_inline = find(
@@ -212,6 +227,7 @@ def chart(outcome: dict, path: Path) -> None:
 
     phases = outcome["phases"]
     limit = find(phases, scenario="limit", delivery="none", workload="insert")
+    unmessaged = find(phases, scenario="limit", delivery="none", workload=TICKET_WITHOUT_MESSAGE)
     figure, axes = plt.subplots(2, 2, figsize=(14, 9))
     panels = [
         (axes[0][0], "requests_per_second", "successful requests per second"),
@@ -243,6 +259,13 @@ def chart(outcome: dict, path: Path) -> None:
             )
         if figure_key != "error_rate":
             axis.axhline(limit[figure_key], color="black", linestyle="--", label="bare insert")
+            if unmessaged:
+                axis.axhline(
+                    unmessaged[figure_key],
+                    color="grey",
+                    linestyle=":",
+                    label="ticket without its message",
+                )
         if figure_key == "p99_ms":
             axis.set_yscale("log")
         axis.set_title(title)
