@@ -10,20 +10,11 @@ from analytics.models import (
     TicketEvent,
     TicketFact,
 )
-from messaging.admin import register_message_tables
+from messaging.admin import ViewOnly, register_message_tables
 
 
-class ReadOnlyFactAdmin(admin.ModelAdmin):
+class ReadOnlyFactAdmin(ViewOnly, admin.ModelAdmin):
     """Facts are replicated from the other quanta: read-only here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PaymentFact)

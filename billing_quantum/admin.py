@@ -20,18 +20,7 @@ from billing_quantum.models import (
 )
 from billing_quantum.payment_provider import payment_provider
 from billing_quantum.services import payment_retry
-from messaging.admin import register_message_tables
-
-
-class ViewOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from messaging.admin import ViewOnly, register_message_tables
 
 
 class MaskedCard(ViewOnly):

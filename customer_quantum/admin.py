@@ -22,7 +22,7 @@ from customer_quantum.models import (
     Ticket,
 )
 from customer_quantum.services.tickets import ticket_submit
-from messaging.admin import register_message_tables
+from messaging.admin import NoEditing, ViewOnly, register_message_tables
 
 
 @admin.register(Customer)
@@ -68,7 +68,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CardSummary)
-class CardSummaryAdmin(admin.ModelAdmin):
+class CardSummaryAdmin(NoEditing, admin.ModelAdmin):
     """What the portal knows of a card; the number itself only ever exists in billing."""
 
     list_display = ["__str__", "customer", "expiry_month", "expiry_year", "status", "registered_at"]
@@ -76,12 +76,6 @@ class CardSummaryAdmin(admin.ModelAdmin):
     search_fields = ["customer__name", "customer__email", "=last4"]
     list_select_related = ["customer"]
     date_hierarchy = "registered_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Ticket)
@@ -95,7 +89,7 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyInvitation)
-class SurveyInvitationAdmin(admin.ModelAdmin):
+class SurveyInvitationAdmin(ViewOnly, admin.ModelAdmin):
     """Who was asked for a survey and whether they answered. The answers are analytics'; an
     invitation is written by the ticket's completion and its answer only, never by staff."""
 
@@ -109,27 +103,9 @@ class SurveyInvitationAdmin(admin.ModelAdmin):
     list_select_related = ["ticket", "customer"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReplicaAdmin(admin.ModelAdmin):
+class ReplicaAdmin(ViewOnly, admin.ModelAdmin):
     """A replica is written only by its replication job: staff look, never edit."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SupportContract)

@@ -3,7 +3,7 @@ pauses sending for maintenance."""
 
 from django.contrib import admin, messages
 
-from messaging.admin import register_message_tables
+from messaging.admin import NoEditing, ViewOnly, register_message_tables
 from notifications.models import (
     DeadLetter,
     DeliveryAttempt,
@@ -35,7 +35,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(NoEditing, admin.ModelAdmin):
     list_display = [
         "received_at",
         "notification_type",
@@ -52,12 +52,6 @@ class NotificationAdmin(admin.ModelAdmin):
     inlines = [DeliveryAttemptInline]
     actions = ["resend"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.action(description="Resend the selected notifications", permissions=["view"])
     def resend(self, request, queryset) -> None:
         count = notifications_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
@@ -67,18 +61,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SendingSwitch)
-class SendingSwitchAdmin(admin.ModelAdmin):
+class SendingSwitchAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["__str__", "changed_at"]
     actions = ["pause", "resume"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def changelist_view(self, request, extra_context=None):
         sending_switch()  # the one row exists before anybody can select it

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from message_contracts.tickets import DeviceCategory
-from messaging.admin import register_message_tables
+from messaging.admin import NoEditing, register_message_tables
 from ticketing.models import (
     Article,
     Assignment,
@@ -173,22 +173,16 @@ class ExpertAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(NoEditing, admin.ModelAdmin):
     list_display = ["ticket", "expert", "status", "assigned_at", "expected_arrival"]
     list_filter = ["status"]
     search_fields = ["=ticket__id", "ticket__title", "expert__name"]
     list_select_related = ["ticket", "expert"]
     date_hierarchy = "assigned_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(UnassignedTicketAlert)
-class UnassignedTicketAlertAdmin(admin.ModelAdmin):
+class UnassignedTicketAlertAdmin(NoEditing, admin.ModelAdmin):
     """Tickets no expert could take for too long: staff find one (or change an expert's region,
     skills or capacity) and the next run assigns it."""
 
@@ -204,12 +198,6 @@ class UnassignedTicketAlertAdmin(admin.ModelAdmin):
     @admin.display(description="device")
     def ticket_device(self, alert: UnassignedTicketAlert) -> str:
         return alert.ticket.device_category
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Article)
