@@ -14,7 +14,6 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 from unittest import mock
 
@@ -22,6 +21,8 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from redis.connection import Connection
+
+from bench.portal.load import CARD
 
 
 @contextlib.contextmanager
@@ -69,13 +70,6 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
     portal = Client(HTTP_HOST="127.0.0.1")
     portal.cookies["sessionid"] = session
     ticket = {"title": "Profiled", "device_category": "computer", "priority": "normal"}
-    card = {
-        "number": "4242 4242 4242 4242",
-        "expiry_month": 12,
-        "expiry_year": date.today().year + 2,
-        "cvc": "123",
-        "holder_name": "Bench Customer",
-    }
 
     def measured(what: Callable[[], object], prepare: Callable[[], object] = lambda: None) -> dict:
         prepare()
@@ -89,7 +83,7 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
         return api.post("/api/customer/tickets/", ticket, content_type="application/json")
 
     def register_card() -> object:
-        return api.post("/api/customer/cards/", card, content_type="application/json")
+        return api.post("/api/customer/cards/", CARD, content_type="application/json")
 
     def newest(message_type: str) -> OutboxMessage:
         return OutboxMessage.objects.filter(type=message_type).order_by("-created_at").first()

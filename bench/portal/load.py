@@ -37,36 +37,33 @@ TICKET = {
     "device_category": "computer",
     "priority": "normal",
 }
+CARD = {
+    "number": "4242 4242 4242 4242",
+    "expiry_month": 12,
+    "expiry_year": date.today().year + 2,
+    "cvc": "123",
+    "holder_name": "Bench Customer",
+}
+
+
+async def as_customer(
+    client: httpx.AsyncClient, customer: dict, path: str, body: dict
+) -> httpx.Response:
+    return await client.post(
+        path, headers={"Authorization": f"Token {customer['token']}"}, json=body
+    )
 
 
 async def ticket_submit(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
-    return await client.post(
-        "/api/customer/tickets/",
-        headers={"Authorization": f"Token {customer['token']}"},
-        json=TICKET,
-    )
+    return await as_customer(client, customer, "/api/customer/tickets/", TICKET)
 
 
 async def ticket_without_message(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
-    return await client.post(
-        "/bench/ticket-without-message/",
-        headers={"Authorization": f"Token {customer['token']}"},
-        json=TICKET,
-    )
+    return await as_customer(client, customer, "/bench/ticket-without-message/", TICKET)
 
 
 async def card_register(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
-    return await client.post(
-        "/api/customer/cards/",
-        headers={"Authorization": f"Token {customer['token']}"},
-        json={
-            "number": "4242 4242 4242 4242",
-            "expiry_month": 12,
-            "expiry_year": date.today().year + 2,
-            "cvc": "123",
-            "holder_name": "Bench Customer",
-        },
-    )
+    return await as_customer(client, customer, "/api/customer/cards/", CARD)
 
 
 async def page_view(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
