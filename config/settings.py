@@ -253,8 +253,16 @@ CARD_STORAGE_KEYS = card_keys_env("CARD_STORAGE_KEYS", default="")
 MESSAGING_MAX_DELIVERIES = env.int("MESSAGING_MAX_DELIVERIES", default=5)
 MESSAGING_RETRY_BASE_SECONDS = env.float("MESSAGING_RETRY_BASE_SECONDS", default=1.0)
 MESSAGING_RETRY_MAX_SECONDS = env.float("MESSAGING_RETRY_MAX_SECONDS", default=300.0)
-MESSAGING_SWEEP_INTERVAL_SECONDS = env.float("MESSAGING_SWEEP_INTERVAL_SECONDS", default=5.0)
-MESSAGING_SWEEP_GRACE_SECONDS = env.float("MESSAGING_SWEEP_GRACE_SECONDS", default=2.0)
+# Each sweep also sends the quantum's confirmations, so it bounds how long a healed message waits
+# to be confirmed.
+MESSAGING_SWEEP_INTERVAL_SECONDS = env.float("MESSAGING_SWEEP_INTERVAL_SECONDS", default=2.0)
+# A message still unconfirmed this long after its hand-over, while its receiver has nothing queued
+# or in hand, was lost (its sender died before handing it over, or the broker dropped it) and is
+# handed over again at once. Above the sweep interval, or a receiver's next confirmation would
+# race the copy.
+MESSAGING_LOST_AFTER_SECONDS = env.float(
+    "MESSAGING_LOST_AFTER_SECONDS", default=3 * MESSAGING_SWEEP_INTERVAL_SECONDS
+)
 # A message the receiver has not confirmed within this time is handed over again (it may have been
 # lost with a broker's data, or with a killed worker): keep it above the retries' total delay.
 MESSAGING_CONFIRM_TIMEOUT_SECONDS = env.float("MESSAGING_CONFIRM_TIMEOUT_SECONDS", default=120.0)

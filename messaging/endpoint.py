@@ -24,9 +24,10 @@ from celery import current_app
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from messaging import broker
 from messaging.contract import ContractViolation, Envelope, Message
 from messaging.flow import current_correlation_id, flow
 
@@ -153,6 +154,13 @@ class Endpoint:
         """Hands the broker every message that is due: never handed over (broker down, process
         killed after commit), or handed over but not confirmed in time (the broker lost it, or the
         worker that took it died). Stops at the first refusal."""
+        try:
+            self._mark_lost_messages_due()
+        except Exception as error:  # every transport raises its own kind
+            logger.warning(
+                "the broker cannot be read, lost messages wait for their confirmation timeout: %s",
+                describe_error(error),
+            )
         handed = 0
         while True:
             with transaction.atomic(using=self.quantum):
@@ -168,6 +176,29 @@ class Endpoint:
                     handed += 1
             if len(batch) < SWEEP_BATCH:
                 return handed
+
+    def _mark_lost_messages_due(self) -> None:
+        """Makes due at once what the broker cannot have any more, instead of waiting for the
+        confirmation timeout: everything unconfirmed after the broker restarted, and what stays
+        unconfirmed past the grace period while its receiver has nothing queued or in hand."""
+        now = timezone.now()
+        unconfirmed = self.outbox.objects.using(self.quantum).filter(
+            confirmed_at__isnull=True, resend_at__gt=now
+        )
+        if broker.broker_restarted_since_last_sweep(self.quantum):
+            if lost := unconfirmed.filter(created_at__lt=now).update(resend_at=now):
+                logger.warning("the broker restarted: %d message(s) handed over again", lost)
+            return
+        handed_before = now - timedelta(seconds=settings.MESSAGING_LOST_AFTER_SECONDS)
+        overdue = unconfirmed.filter(
+            Q(sent_at__isnull=True, created_at__lt=handed_before) | Q(sent_at__lt=handed_before)
+        )
+        receivers = set(overdue.values_list("receiver", flat=True).distinct())
+        if idle := broker.idle_queues(receivers) if receivers else set():
+            lost = overdue.filter(receiver__in=idle).update(resend_at=now)
+            logger.warning(
+                "%d message(s) unconfirmed by idle %s handed over again", lost, ", ".join(idle)
+            )
 
     def confirm(self, message_ids: list[str]) -> int:
         """The receiver has applied (or buried) these messages: they are never sent again."""

@@ -1,13 +1,23 @@
 """The Celery tasks every quantum's worker runs; each is a thin call into its endpoint."""
 
+import logging
+import threading
+import time
 from datetime import timedelta
 
-from celery import shared_task
+from celery import shared_task, signals
 from django.conf import settings
 from django.db import DatabaseError
 
-from messaging.endpoint import RetryLater, endpoint_for, retry_delay
+from messaging import broker
+from messaging.endpoint import RetryLater, describe_error, endpoint_for, retry_delay
 from messaging.job_runs import job_run_recorded
+
+logger = logging.getLogger(__name__)
+
+# While the receiver's database is away the message is not at fault: try again about as often as
+# the sweep runs, so deliveries resume within seconds of the database coming back.
+DATABASE_AWAY_RETRY_MAX_SECONDS = 2.0
 
 
 # max_retries=None here, not on retry(): there it means "the task's default", three.
@@ -27,7 +37,9 @@ def deliver(task, receiver: str, envelope: dict) -> None:
     except DatabaseError:
         # The receiver's own database is away, so not even the delivery could be counted: try
         # again later rather than let the broker drop the message (handler errors never get here).
-        raise task.retry(countdown=retry_delay(task.request.retries + 1)) from None
+        raise task.retry(
+            countdown=min(retry_delay(task.request.retries + 1), DATABASE_AWAY_RETRY_MAX_SECONDS)
+        ) from None
 
 
 @shared_task(name="messaging.sweep_outbox", bind=True)
@@ -49,4 +61,30 @@ def prune(task, quantum: str) -> tuple[int, int]:
     with job_run_recorded(quantum, task.name):
         return endpoint_for(quantum).prune(
             older_than=timedelta(days=settings.MESSAGING_RETENTION_DAYS)
+        )
+
+
+@signals.worker_ready.connect
+def orphans_requeued_when_a_worker_starts(sender, **_) -> None:
+    """A worker killed mid-message leaves it parked in the broker for the visibility timeout; the
+    next worker of its queue to start puts it back. In a thread, so the worker's own control
+    channel can answer the question of who holds what."""
+    queues = [queue.name for queue in sender.task_consumer.queues]
+    threading.Thread(
+        target=_orphans_requeue,
+        args=(queues,),
+        kwargs={"taken_before": time.time()},
+        name="orphans-requeue",
+        daemon=True,
+    ).start()
+
+
+def _orphans_requeue(queues: list[str], *, taken_before: float) -> None:
+    try:
+        broker.orphans_requeue(queues, taken_before=taken_before)
+    except Exception as error:  # every transport raises its own kind
+        logger.warning(
+            "could not look for messages a killed worker left: %s (they come back after the "
+            "confirmation timeout)",
+            describe_error(error),
         )

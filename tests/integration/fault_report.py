@@ -1,13 +1,19 @@
 """The fault tests' counts, kept one way for all: each fault test records what it sent and what it
 found applied, and the last run of each test is a JSON file in `FAULT_REPORT_DIR` (`var/fault-report`
 by default). `python -m tests.integration.fault_report [FOLDER]` prints them as a markdown table,
-the source of the counts in the README's fault table."""
+the source of the counts in the README's fault table.
+
+A test whose fault clears (a server back, a process restarted) also measures how long the system then
+took to heal: from the fault clearing until every message is applied and confirmed. The tests wait
+for that far less than the confirmation timeout, so healing must come from noticing what the broker
+lost, not from the last resort of resending whatever is unconfirmed."""
 
 import contextlib
 import json
 import os
 import re
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -17,6 +23,9 @@ from pathlib import Path
 from django.db.models import QuerySet
 
 REPORT_DIR_VARIABLE = "FAULT_REPORT_DIR"
+# Given to the system of a test that measures healing: only the kernel's noticing what the broker
+# lost can then bring a message back within the test's deadline, never the confirmation timeout.
+LAST_RESORT_OUT_OF_REACH = {"MESSAGING_CONFIRM_TIMEOUT_SECONDS": "600"}
 DEFAULT_REPORT_DIR = Path(__file__).resolve().parents[2] / "var" / "fault-report"
 
 
@@ -60,6 +69,8 @@ class FaultReport:
         self.test = test
         self.counts: FaultCounts | None = None
         self.deliveries: int | None = None
+        self.healed_in: float | None = None
+        self._cleared_at: float | None = None
         self._sent: list[object] | None = None
         self._applied: Callable[[], Iterable[object]] = list
         self._inbox: QuerySet | None = None
@@ -78,6 +89,17 @@ class FaultReport:
         self._sent = list(sent)
         self._applied = applied
         self._inbox = inbox
+
+    def cleared(self) -> None:
+        """The fault is over (the server is back, the process restarted): healing starts now."""
+        self._cleared_at = time.monotonic()
+
+    def healed(self) -> float:
+        """Every message is applied and confirmed: returns the seconds since the fault cleared."""
+        if self._cleared_at is None:
+            raise RuntimeError("the test has not said when the fault cleared")
+        self.healed_in = time.monotonic() - self._cleared_at
+        return self.healed_in
 
     def count(self) -> FaultCounts:
         if self._sent is None:
@@ -102,6 +124,7 @@ class FaultReport:
             "outcome": outcome,
             "counts": asdict(self.counts) if self.counts else None,
             "deliveries": self.deliveries,
+            "healed_in_seconds": None if self.healed_in is None else round(self.healed_in, 1),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         path.write_text(json.dumps(entry, indent=2) + "\n")
@@ -114,14 +137,16 @@ def table(folder: Path) -> str:
         key=lambda entry: (entry["fault"], entry["test"]),
     )
     rows = [
-        "| fault | test | sent → applied, lost, duplicated | deliveries | last run |",
-        "|---|---|---|---|---|",
+        "| fault | test | sent → applied, lost, duplicated | deliveries | healed in | last run |",
+        "|---|---|---|---|---|---|",
     ]
     for entry in entries:
         counts = FaultCounts(**entry["counts"]) if entry["counts"] else "not counted"
         deliveries = entry["deliveries"] if entry["deliveries"] is not None else "—"
+        healed = entry.get("healed_in_seconds")
+        healed_in = "—" if healed is None else f"{healed:.1f} s"
         rows.append(
-            f"| {entry['fault']} | `{entry['test']}` | {counts} | {deliveries} "
+            f"| {entry['fault']} | `{entry['test']}` | {counts} | {deliveries} | {healed_in} "
             f"| {entry['outcome']}, {entry['finished_at']} |"
         )
     return "\n".join(rows)

@@ -26,7 +26,6 @@ TICKET_SUBMISSION_QUANTA = ("customer", "ticketing")
 # Short enough that sweeps, retries and dead letters happen within seconds of a test.
 FAST_MESSAGING = {
     "MESSAGING_SWEEP_INTERVAL_SECONDS": "1",
-    "MESSAGING_SWEEP_GRACE_SECONDS": "0.5",
     "MESSAGING_RETRY_BASE_SECONDS": "0.1",
     "MESSAGING_RETRY_MAX_SECONDS": "0.5",
     "MESSAGING_MAX_DELIVERIES": "3",

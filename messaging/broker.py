@@ -1,0 +1,111 @@
+"""What the kernel reads from a Redis broker to heal in seconds what Redis alone would heal in an hour.
+
+Redis only emulates acknowledgements: a message taken by a worker is parked in the `unacked` hash
+until it is acknowledged or the visibility timeout (an hour) runs out, and a Redis restarted without
+its data forgets every queued message. The outbox still has each message, so what matters is
+noticing soon which ones the broker no longer has:
+
+- a restarted broker (its `run_id` changed since the quantum's last sweep) may have lost anything
+  handed over before: every unconfirmed message is handed over again;
+- a receiver whose queue is empty and which holds nothing can have no copy of a message still
+  unconfirmed after the grace period: that message was never handed over (its sender died between
+  commit and hand-over) or was lost, and is handed over again;
+- a worker that starts puts back in its queue what a killed worker of the same queue left parked,
+  unless a live worker holds it.
+
+Each copy this sends in error is absorbed by the receiver's inbox. Other transports (the unit
+tests' in-memory one) have no such state: the functions then report nothing to heal.
+"""
+
+import json
+import logging
+from collections.abc import Iterable
+
+from celery import current_app
+
+logger = logging.getLogger(__name__)
+
+UNACKED = "unacked"
+UNACKED_INDEX = "unacked_index"
+# A hash, not plain keys: the transport prefixes HGET/HSET with the configured key prefix, not GET.
+BROKER_RUNS_SEEN = "messaging:broker-run-seen"
+HOLDERS_ANSWER_SECONDS = 1.0
+
+
+def _redis_client(connection):
+    """The transport's own client, which adds the configured key prefix; None for other brokers."""
+    if connection.transport.driver_type != "redis":
+        return None
+    return connection.default_channel.client
+
+
+def broker_restarted_since_last_sweep(quantum: str) -> bool:
+    """True the first time a quantum's sweep meets a broker process it has not met before (a new
+    broker also counts: whatever the sender handed to the old one may be gone)."""
+    with current_app.connection_for_write() as connection:
+        client = _redis_client(connection)
+        if client is None:
+            return False
+        run_id = client.info("server")["run_id"]
+        seen = client.hget(BROKER_RUNS_SEEN, quantum)
+        if seen is not None and seen.decode() == run_id:
+            return False
+        client.hset(BROKER_RUNS_SEEN, quantum, run_id)
+        return True
+
+
+def _parked(client) -> list[tuple[bytes, float, dict, str]]:
+    """Every message a worker has taken and not acknowledged: tag, when taken, message, queue."""
+    taken = client.zrange(UNACKED_INDEX, 0, -1, withscores=True)
+    pipe = client.pipeline(transaction=False)
+    for tag, _ in taken:
+        pipe.hget(UNACKED, tag)
+    parked = []
+    for (tag, taken_at), raw in zip(taken, pipe.execute(), strict=True):
+        if raw is not None:
+            message, _exchange, routing_key = json.loads(raw)
+            parked.append((tag, taken_at, message, routing_key))
+    return parked
+
+
+def idle_queues(queues: Iterable[str]) -> set[str]:
+    """The queues with nothing waiting and nothing taken by a worker."""
+    queues = set(queues)
+    with current_app.connection_for_write() as connection:
+        client = _redis_client(connection)
+        if client is None:
+            return set()
+        busy = {routing_key for _, _, _, routing_key in _parked(client)}
+        return {queue for queue in queues - busy if client.llen(queue) == 0}
+
+
+def orphans_requeue(queues: Iterable[str], *, taken_before: float) -> int:
+    """Puts back at the head of their queue the messages of `queues` that a worker took before
+    `taken_before` and that no live worker holds: the worker that took them was killed."""
+    queues = set(queues)
+    with current_app.connection_for_write() as connection:
+        client = _redis_client(connection)
+        if client is None:
+            return 0
+        channel = connection.default_channel
+        candidates = {
+            message["headers"]["id"]: tag
+            for tag, taken_at, message, routing_key in _parked(client)
+            if routing_key in queues and taken_at < taken_before
+        }
+        if not candidates:
+            return 0
+        answers = current_app.control.inspect(timeout=HOLDERS_ANSWER_SECONDS).query_task(
+            *candidates
+        )
+        held = {task_id for tasks in (answers or {}).values() for task_id in tasks}
+        orphans = [tag for task_id, tag in candidates.items() if task_id not in held]
+        for tag in orphans:
+            channel.qos.restore_by_tag(tag, client=client)
+    if orphans:
+        logger.warning(
+            "%d message(s) left by a killed worker of %s put back in the queue",
+            len(orphans),
+            ", ".join(sorted(queues)),
+        )
+    return len(orphans)
