@@ -11,6 +11,7 @@ in a second transaction that also marks the message applied, so a duplicate chan
 message that keeps killing its worker still runs out of deliveries and is buried in dead letters.
 """
 
+import contextlib
 import enum
 import logging
 import random
@@ -23,7 +24,14 @@ from typing import Any
 from celery import current_app
 from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    models,
+    transaction,
+)
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -341,6 +349,9 @@ class Endpoint:
                 outcome = self._apply(envelope, message, handler)
         except Unprocessable as error:
             return self._bury(raw, str(error), inbox.deliveries, envelope, message)
+        except (OperationalError, InterfaceError):
+            self._uncount_delivery(envelope)
+            raise
         except Exception as error:
             if inbox.deliveries >= settings.MESSAGING_MAX_DELIVERIES:
                 return self._bury(raw, describe_error(error), inbox.deliveries, envelope, message)
@@ -358,6 +369,18 @@ class Endpoint:
             raise RetryLater(delay) from error
         logger.info("%s %s", envelope.type, outcome)
         return outcome
+
+    def _uncount_delivery(self, envelope: Envelope) -> None:
+        """The receiver's own database went away while applying the message: not the message's
+        fault, so that delivery does not spend its budget (a database that flaps for a while
+        would otherwise bury good messages). Best effort: if the database is still away, the
+        delivery stays counted."""
+        connection = connections[self.quantum]
+        connection.close_if_unusable_or_obsolete()
+        with contextlib.suppress(DatabaseError):
+            self.inbox.objects.using(self.quantum).filter(pk=envelope.id, deliveries__gt=0).update(
+                deliveries=F("deliveries") - 1
+            )
 
     def replay(self, dead_letter: models.Model) -> str | None:
         """Applies a dead letter again, outside the retry budget; returns why it still fails."""

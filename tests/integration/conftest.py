@@ -131,6 +131,7 @@ def start_system(
         broker_url: str | None = None,
         quanta: Sequence[str] = TICKET_SUBMISSION_QUANTA,
         worker_env: Mapping[str, str] | None = None,
+        web_env: Mapping[str, str] | None = None,
         overrides: Mapping[str, str] | None = None,
     ) -> RunningSystem:
         workdir = tmp_path / f"system-{len(started)}"
@@ -145,6 +146,7 @@ def start_system(
             workdir=workdir,
             quanta=quanta,
             worker_env=worker_env,
+            web_env=web_env,
         )
         started.append((system, key_prefix))
         remember_processes(request, *system.processes)

@@ -1,8 +1,10 @@
-"""A test-only app that makes ticketing's TicketCreated handler misbehave on demand, without
-touching product code: it fails for tickets titled "poison" while the file named by
+"""A test-only app that makes the ticket's journey misbehave on demand, without touching product
+code. Ticketing's TicketCreated handler fails for tickets titled "poison" while the file named by
 SYSOPS_INJECTED_FAULT exists (so a test can remove the cause before it replays the dead letters),
 and holds tickets titled "hang" inside the handler while the file named by SYSOPS_HOLD exists (so
-a test can kill the worker in the middle of a handler)."""
+a test can kill the worker in the middle of a handler). In the web process, the customer quantum
+holds a "hang" ticket's message between its commit and its hand-over to the broker while that file
+exists (so a test can kill the web process in between)."""
 
 import logging
 import os
@@ -30,12 +32,29 @@ class InjectedFaultsConfig(AppConfig):
     label = "injected_faults"
 
     def ready(self) -> None:
-        from ticketing.endpoint import endpoint
+        from customer_quantum.endpoint import endpoint as customer
+        from ticketing.endpoint import endpoint as ticketing
 
         # Every version ticketing takes in: the customer quantum sends the newest.
         for contract in (TicketCreated, TicketCreatedV2):
             key = (contract.TYPE, contract.VERSION)
-            endpoint._handlers[key] = misbehaving(endpoint._handlers[key])
+            ticketing._handlers[key] = misbehaving(ticketing._handlers[key])
+        customer._hand_to_broker = held_before_hand_over(customer._hand_to_broker)
+
+
+def hold_while_switched_on() -> None:
+    logging.getLogger(__name__).warning(HOLDING)
+    while switch_is_on(HOLD_SWITCH_VARIABLE):
+        time.sleep(0.05)  # stuck, for the test to kill the process
+
+
+def held_before_hand_over(product_hand_over):
+    def hand_over(row, **options) -> bool:
+        if row.payload.get("title") == HANG_TITLE and switch_is_on(HOLD_SWITCH_VARIABLE):
+            hold_while_switched_on()
+        return product_hand_over(row, **options)
+
+    return hand_over
 
 
 def misbehaving(product_handler):
@@ -43,9 +62,7 @@ def misbehaving(product_handler):
         if message.title == POISON_TITLE and switch_is_on(FAULT_SWITCH_VARIABLE):
             raise RuntimeError("injected fault")
         if message.title == HANG_TITLE and switch_is_on(HOLD_SWITCH_VARIABLE):
-            logging.getLogger(__name__).warning(HOLDING)
-            while switch_is_on(HOLD_SWITCH_VARIABLE):
-                time.sleep(0.05)  # a stuck handler, for the test to kill
+            hold_while_switched_on()
         product_handler(message)
 
     return handler

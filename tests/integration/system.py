@@ -78,7 +78,8 @@ def system_environment(
 
 
 class RunningSystem:
-    """Web, workers and scheduler sharing one environment; a worker may get extra variables."""
+    """Web, workers and scheduler sharing one environment; the web and the workers may get extra
+    variables."""
 
     def __init__(
         self,
@@ -87,6 +88,7 @@ class RunningSystem:
         workdir: Path,
         quanta: Sequence[str] = TICKET_SUBMISSION_QUANTA,
         worker_env: Mapping[str, str] | None = None,
+        web_env: Mapping[str, str] | None = None,
     ) -> None:
         self.env = dict(env)
         self.workdir = workdir
@@ -95,6 +97,7 @@ class RunningSystem:
         self.web = self._process(
             "web",
             venv_command("python", f"manage.py runserver 127.0.0.1:{self.web_port} --noreload"),
+            extra_env=web_env,
         )
         self.workers = {
             quantum: self._process(
@@ -143,7 +146,7 @@ class RunningSystem:
         for process in self.processes:
             process.start()
         self.web.wait_until_ready(
-            self._web_answers, timeout=START_TIMEOUT_SECONDS, what="answers HTTP"
+            self.web_answers, timeout=START_TIMEOUT_SECONDS, what="answers HTTP"
         )
         for worker in self.workers.values():
             worker.wait_for_log(" ready.", timeout=START_TIMEOUT_SECONDS)
@@ -153,7 +156,7 @@ class RunningSystem:
     def stop(self) -> None:
         stop_all(self.processes)
 
-    def _web_answers(self) -> bool:
+    def web_answers(self) -> bool:
         try:
             httpx.get(f"{self.base_url}/", timeout=2)  # any answer will do, even a redirect
         except httpx.TransportError:
