@@ -53,6 +53,7 @@ def test_a_ticket_submitted_while_the_broker_is_down_reaches_ticketing_once_it_i
     assert not TicketingTicket.objects.filter(pk=ticket_id).exists()
 
     private_redis.start()
+    fault_report.cleared()
 
     wait_until(
         lambda: TicketingTicket.objects.filter(pk=ticket_id).exists(),
@@ -64,6 +65,12 @@ def test_a_ticket_submitted_while_the_broker_is_down_reaches_ticketing_once_it_i
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="the customer quantum has marked the message sent",
     )
+    wait_until(
+        lambda: OutboxMessage.objects.filter(pk=pending.pk, confirmed_at__isnull=False).exists(),
+        timeout=RECOVERY_TIMEOUT_SECONDS,
+        what="ticketing has confirmed the message",
+    )
+    fault_report.healed()
     assert fault_report.count() == FaultCounts(sent=1, applied=1, lost=0, duplicated=0)
     # Nobody restarted them: they reconnected by themselves.
     for process in system.processes:

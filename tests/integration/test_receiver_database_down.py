@@ -66,6 +66,7 @@ def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
             timeout=TIMEOUT_SECONDS,
             what="the ticketing worker has put every message back for a later try",
         )
+    fault_report.cleared()
 
     wait_until(
         lambda: seen_afresh(lambda: TicketingTicket.objects.filter(pk__in=ids).count()) == BURST,
@@ -77,6 +78,7 @@ def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
         timeout=TIMEOUT_SECONDS,
         what="every message is confirmed",
     )
+    fault_report.healed()
     assert fault_report.count() == FaultCounts(sent=BURST, applied=BURST, lost=0, duplicated=0)
     assert TicketingTicket.objects.count() == BURST
     assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
