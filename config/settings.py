@@ -169,6 +169,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Failures and lockouts are still logged; not a banner at every process start, nor the user agent.
 AXES_VERBOSE = False
+# The address is read as the API's throttles read it: through trusted proxies only.
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:ticket-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -200,6 +202,9 @@ REST_FRAMEWORK = {
     # body is a clear 415 instead of parsed with its own rules for blank and missing fields.
     "DEFAULT_PARSER_CLASSES": ["config.api_parsers.CheckedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many proxies in front of the web processes append the address they saw to
+    # X-Forwarded-For; nothing else in that header is believed (config/client_address.py).
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     # Per client address when anonymous, per user when signed in; views naming the `credentials`
     # scope (registration, token) get a far stricter limit against password guessing and spam.
     "DEFAULT_THROTTLE_CLASSES": [
