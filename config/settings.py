@@ -74,9 +74,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "axes",
+    "identity",
     "messaging",
     "operations",
     "customer_quantum",
@@ -148,6 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "identity.password_validation.PasswordChangeRevokesApiTokens"},
 ]
 # Argon2 (the Password Hashing Competition's winner) for new hashes; older hashes still verify and
 # are upgraded at the next login.
@@ -193,7 +195,7 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -218,6 +220,9 @@ REST_FRAMEWORK = {
         "credentials": env("API_THROTTLE_CREDENTIALS", default="10/minute"),
     },
 }
+# API tokens (django-rest-knox): stored as digests, refused after their lifetime; a password change
+# or a logout revokes them (identity/).
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_LIFETIME_HOURS", default=24 * 7))}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sysops Squad API",
     "DESCRIPTION": "Customer portal and expert APIs of the Sysops Squad quanta.",
