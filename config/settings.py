@@ -195,7 +195,7 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "knox.auth.TokenAuthentication",
+        "identity.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -222,6 +222,7 @@ REST_FRAMEWORK = {
 }
 # API tokens (django-rest-knox): stored as digests, refused after their lifetime; a password change
 # or a logout revokes them (identity/).
+KNOX_TOKEN_MODEL = "identity.ApiToken"  # noqa: S105 (a model, not a secret)
 REST_KNOX = {"TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_LIFETIME_HOURS", default=24 * 7))}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sysops Squad API",

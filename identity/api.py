@@ -6,7 +6,6 @@ django-axes counts its failures; a locked-out user gets the same 400 as a wrong 
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,6 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.api_fields import StrictCharField
+from identity.authentication import ApiTokenAuthentication
 from identity.services import api_token_issue, api_token_revoke, api_tokens_revoke_all
 
 
@@ -45,14 +45,14 @@ class TokenForCredentials(APIView):
             raise ValidationError(
                 {"non_field_errors": ["Unable to log in with provided credentials."]}
             )
-        token, key = api_token_issue(user=user)
+        token, key = api_token_issue(user=user, client=request.headers.get("User-Agent", ""))
         return Response(IssuedTokenSerializer({"token": key, "expiry": token.expiry}).data)
 
 
 class Logout(APIView):
     """Revokes the token this request is signed with."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
@@ -64,7 +64,7 @@ class Logout(APIView):
 class LogoutEverywhere(APIView):
     """Revokes every token of the signed-in user: each device must sign in again."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})

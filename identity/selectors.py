@@ -3,10 +3,11 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from knox.models import AuthToken
+
+from identity.models import ApiToken
 
 
-def api_tokens_of(*, user: AbstractBaseUser) -> QuerySet[AuthToken]:
+def api_tokens_of(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
     """The user's tokens still in force, newest first."""
     in_force = Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())
-    return AuthToken.objects.filter(in_force, user=user).order_by("-created")
+    return ApiToken.objects.filter(in_force, user=user).order_by("-created")

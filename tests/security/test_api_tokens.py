@@ -10,9 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from identity.models import ApiToken
 from identity.services import api_token_issue
 from tests.customer_quantum.factories import CustomerFactory
 
@@ -46,9 +46,40 @@ def test_a_token_from_the_password_signs_the_customer_in(customer_user):
 def test_only_a_digest_of_the_token_is_stored(customer_user):
     token = token_for(customer_user.username)
 
-    stored = AuthToken.objects.get(user=customer_user)
+    stored = ApiToken.objects.get(user=customer_user)
     assert token not in (stored.digest, stored.token_key)
     assert stored.token_key == token[: len(stored.token_key)]
+
+
+def test_a_token_notes_its_client_and_when_it_was_last_used(customer_user):
+    response = APIClient().post(
+        "/api/auth/token/",
+        {"username": customer_user.username, "password": PASSWORD},
+        format="json",
+        HTTP_USER_AGENT="SysopsSquad-iOS/3.2",
+    )
+    token = response.json()["token"]
+    stored = ApiToken.objects.get(user=customer_user)
+    assert (stored.client, stored.last_used) == ("SysopsSquad-iOS/3.2", None)
+
+    before = timezone.now()
+    assert accepted(token)
+
+    stored.refresh_from_db()
+    assert before <= stored.last_used <= timezone.now()
+
+
+def test_a_token_in_steady_use_writes_its_last_use_once_a_minute(customer_user):
+    token = token_for(customer_user.username)
+    assert accepted(token)
+    first_use = ApiToken.objects.get(user=customer_user).last_used
+
+    assert accepted(token)
+    assert ApiToken.objects.get(user=customer_user).last_used == first_use
+
+    ApiToken.objects.filter(user=customer_user).update(last_used=first_use - timedelta(minutes=1))
+    assert accepted(token)
+    assert ApiToken.objects.get(user=customer_user).last_used > first_use
 
 
 def test_a_token_expires_after_its_lifetime(customer_user):
@@ -60,11 +91,11 @@ def test_a_token_expires_after_its_lifetime(customer_user):
     )
 
     lifetime = settings.REST_KNOX["TOKEN_TTL"]
-    stored = AuthToken.objects.get(user=customer_user)
+    stored = ApiToken.objects.get(user=customer_user)
     assert before + lifetime <= stored.expiry <= timezone.now() + lifetime
     assert response.json()["expiry"] == stored.expiry.isoformat().replace("+00:00", "Z")
 
-    AuthToken.objects.filter(pk=stored.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    ApiToken.objects.filter(pk=stored.pk).update(expiry=timezone.now() - timedelta(seconds=1))
     assert not accepted(response.json()["token"])
 
 
@@ -73,7 +104,7 @@ def test_the_lifetime_is_a_setting(customer_user, settings):
 
     token_for(customer_user.username)
 
-    expiry = AuthToken.objects.get(user=customer_user).expiry
+    expiry = ApiToken.objects.get(user=customer_user).expiry
     assert expiry <= timezone.now() + timedelta(hours=1)
 
 
@@ -92,7 +123,7 @@ def test_a_wrong_type_or_a_missing_field_is_a_400_naming_the_field(customer_user
 
     assert response.status_code == 400
     assert field in response.json()
-    assert not AuthToken.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_form_body_is_a_415(customer_user):
@@ -101,7 +132,7 @@ def test_a_form_body_is_a_415(customer_user):
     )
 
     assert response.status_code == 415
-    assert not AuthToken.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_wrong_password_is_a_400_and_no_token(customer_user):
@@ -111,7 +142,7 @@ def test_a_wrong_password_is_a_400_and_no_token(customer_user):
 
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
-    assert not AuthToken.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_an_api_logout_revokes_the_token_it_is_signed_with_only(customer_user):
@@ -212,7 +243,7 @@ def test_a_login_that_rehashes_the_same_password_keeps_the_tokens(customer_user,
 def test_the_page_lists_the_customers_own_tokens_in_force(customer_user):
     token_for(customer_user.username)
     expired = api_token_issue(user=customer_user)[0]
-    AuthToken.objects.filter(pk=expired.pk).update(expiry=timezone.now() - timedelta(minutes=1))
+    ApiToken.objects.filter(pk=expired.pk).update(expiry=timezone.now() - timedelta(minutes=1))
     neighbour = get_user_model().objects.get(pk=CustomerFactory().user_id)
     token_for(neighbour.username)
     client = Client()
@@ -222,9 +253,10 @@ def test_the_page_lists_the_customers_own_tokens_in_force(customer_user):
 
     assert page.status_code == 200
     listed = set(page.context["tokens"])
-    assert listed == set(AuthToken.objects.filter(user=customer_user).exclude(pk=expired.pk))
+    assert listed == set(ApiToken.objects.filter(user=customer_user).exclude(pk=expired.pk))
     only = listed.pop()
     assert only.token_key[:8] in page.text
+    assert "not yet" in page.text  # never used
     assert timezone.localtime(only.expiry).strftime("%Y-%m-%d %H:%M") in page.text
 
 
