@@ -304,3 +304,21 @@ def test_the_page_is_for_signed_in_users_and_revokes_only_by_post(customer_user)
 
     assert client.get("/accounts/api-tokens/revoke-all/").status_code == 405
     assert accepted(token)
+
+
+def test_staff_find_a_users_tokens_in_admin_and_revoke_one(customer_user):
+    token = token_for(customer_user.username)
+    stored = ApiToken.objects.get(user=customer_user)
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root", password=PASSWORD))
+
+    found = admin.get("/admin/identity/apitoken/", {"q": customer_user.username})
+    assert list(found.context["cl"].result_list) == [stored]
+    assert admin.get("/admin/identity/apitoken/add/").status_code == 403
+
+    deleted = admin.post(
+        f"/admin/identity/apitoken/{stored.pk}/delete/", {"post": "yes"}, follow=True
+    )
+
+    assert deleted.status_code == 200
+    assert not accepted(token)
