@@ -74,9 +74,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "axes",
+    "identity",
     "messaging",
     "operations",
     "customer_quantum",
@@ -148,6 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "identity.password_validation.PasswordChangeRevokesApiTokens"},
 ]
 # Argon2 (the Password Hashing Competition's winner) for new hashes; older hashes still verify and
 # are upgraded at the next login.
@@ -169,6 +171,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Failures and lockouts are still logged; not a banner at every process start, nor the user agent.
 AXES_VERBOSE = False
+# The address is read as the API's throttles read it: through trusted proxies only.
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:ticket-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -191,7 +195,7 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "identity.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -200,6 +204,9 @@ REST_FRAMEWORK = {
     # body is a clear 415 instead of parsed with its own rules for blank and missing fields.
     "DEFAULT_PARSER_CLASSES": ["config.api_parsers.CheckedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many proxies in front of the web processes append the address they saw to
+    # X-Forwarded-For; nothing else in that header is believed (config/client_address.py).
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     # Per client address when anonymous, per user when signed in; views naming the `credentials`
     # scope (registration, token) get a far stricter limit against password guessing and spam.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -213,6 +220,13 @@ REST_FRAMEWORK = {
         "credentials": env("API_THROTTLE_CREDENTIALS", default="10/minute"),
     },
 }
+# API tokens (django-rest-knox): stored as digests, refused after their lifetime; a password change
+# or a logout revokes them (identity/).
+KNOX_TOKEN_MODEL = "identity.ApiToken"  # noqa: S105 (a model, not a secret)
+# knox's own migrations would create its table even with its model swapped out: unused, and its
+# key to users makes `flush` (and every test that empties the identity database) fail.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_LIFETIME_HOURS", default=24 * 7))}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sysops Squad API",
     "DESCRIPTION": "Customer portal and expert APIs of the Sysops Squad quanta.",

@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from analytics.urls import reports
-from config.api_auth import TokenForCredentials
 from customer_quantum.urls import customer_api, portal
+from identity.urls import auth_api
+from identity.urls import pages as identity_pages
 from operations.urls import health, staff
 from ticketing.urls import expert_api
 
@@ -13,9 +14,10 @@ urlpatterns = [
     path("", include(portal)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/api-tokens/", include(identity_pages)),
     path("admin/", admin.site.urls),
     path("analytics/reports/", include(reports)),
-    path("api/auth/token/", TokenForCredentials.as_view(), name="api-token"),
+    path("api/auth/", include(auth_api)),
     path("api/customer/", include(customer_api)),
     path("api/ticketing/", include(expert_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

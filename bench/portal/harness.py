@@ -84,16 +84,16 @@ def population_create(*, writers: int, readers: int, tickets_per_reader: int) ->
     )
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
 
     from customer_quantum.models import Customer, Ticket
+    from identity.services import api_token_issue
 
     user_model = get_user_model()
     users = user_model.objects.bulk_create(
         user_model(username=f"bench-{n}", password=make_password(None))
         for n in range(writers + readers)
     )
-    tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=user) for user in users)
+    tokens = [api_token_issue(user=user)[1] for user in users]
     customers = Customer.objects.bulk_create(
         Customer(
             user_id=user.id,
@@ -110,7 +110,7 @@ def population_create(*, writers: int, readers: int, tickets_per_reader: int) ->
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        credentials.append({"id": customer.id, "token": token.key, "session": session.session_key})
+        credentials.append({"id": customer.id, "token": token, "session": session.session_key})
     Ticket.objects.bulk_create(
         Ticket(customer=customer, title=f"Earlier ticket {n}", device_category="phone")
         for customer in customers[writers:]

@@ -15,12 +15,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Locator, Page, expect
-from rest_framework.authtoken.models import Token
 
 from analytics.models import SurveyResponse
 from billing_quantum.jobs import previous_period
 from billing_quantum.models import BillingAccount
 from customer_quantum.models import CardSummary, Invoice, TicketStatusChange
+from identity.services import api_token_issue
 from tests.billing_quantum.traces import database_dump
 from tests.e2e.accessibility import assert_accessible, field
 from tests.e2e.conftest import Screenshots
@@ -70,7 +70,7 @@ def expert_api(portal: RunningSystem) -> Iterator[httpx.Client]:
     Expert.objects.create(user_id=user.id, name=EXPERT, skills=["computer"], region="Springfield")
     with httpx.Client(
         base_url=f"{portal.base_url}/api/ticketing/",
-        headers={"Authorization": f"Token {Token.objects.create(user=user).key}"},
+        headers={"Authorization": f"Token {api_token_issue(user=user)[1]}"},
         timeout=30,
     ) as client:
         yield client

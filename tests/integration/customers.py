@@ -4,10 +4,10 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from customer_quantum.models import Customer
 from customer_quantum.services.customers import customer_create
+from identity.services import api_token_issue
 
 
 @dataclass(frozen=True)
@@ -20,4 +20,4 @@ def customer_account_create(*, name: str, email: str) -> CustomerAccount:
     """A user in identity, a customer in its own quantum, and an API token for the mobile app."""
     user = get_user_model().objects.create_user(username=f"customer-{uuid.uuid4().hex[:8]}")
     customer = customer_create(user_id=user.id, name=name, email=email)
-    return CustomerAccount(customer=customer, token=Token.objects.create(user=user).key)
+    return CustomerAccount(customer=customer, token=api_token_issue(user=user)[1])

@@ -4,10 +4,10 @@ job, worked by the expert through the mobile API, and each status shown on the c
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from customer_quantum.models import Customer
 from customer_quantum.models import Ticket as CustomerTicket
+from identity.services import api_token_issue
 from tests.integration.customers import CustomerAccount
 from tests.integration.processes import wait_until
 from tests.integration.system import StartSystem
@@ -37,7 +37,7 @@ def test_a_ticket_goes_from_the_portal_to_completion_and_the_customer_sees_each_
     )
     expert_api = httpx.Client(
         base_url=f"{system.base_url}/api/ticketing/",
-        headers={"Authorization": f"Token {Token.objects.create(user=expert_user).key}"},
+        headers={"Authorization": f"Token {api_token_issue(user=expert_user)[1]}"},
         timeout=30,
     )
 

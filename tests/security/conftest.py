@@ -1,6 +1,6 @@
 import pytest
-from rest_framework.authtoken.models import Token
 
+from identity.services import api_token_issue
 from tests.customer_quantum.factories import CustomerFactory, SupportContractFactory
 
 
@@ -18,6 +18,6 @@ def contract(db):
 @pytest.fixture
 def token_of(db):
     def key(user) -> str:
-        return Token.objects.get_or_create(user=user)[0].key
+        return api_token_issue(user=user)[1]
 
     return key

@@ -1,6 +1,7 @@
 """Password guessing is slowed everywhere a password is taken: django-axes locks a username out
 from an address after AXES_FAILURE_LIMIT failures (portal, admin, API token), and DRF throttles
-the API (a strict `credentials` scope for registration and tokens)."""
+the API (a strict `credentials` scope for registration and tokens). Both count the client's address
+as the trusted proxies saw it, never as the client wrote it in X-Forwarded-For."""
 
 import pytest
 from django.conf import settings
@@ -120,3 +121,84 @@ def test_a_signed_in_customer_is_throttled_at_the_user_rate(api):
         assert api.get("/api/customer/tickets/").status_code == 200
 
     assert api.get("/api/customer/tickets/").status_code == 429
+
+
+# X-Forwarded-For as a client may write it, then as each proxy appends the address it saw.
+def forwarded_for(*hops: str) -> dict:
+    return {"HTTP_X_FORWARDED_FOR": ", ".join(hops)}
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    """The web process behind one proxy (at 10.0.0.2) that appends the client's address."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    return {"REMOTE_ADDR": "10.0.0.2"}
+
+
+def test_without_a_trusted_proxy_a_made_up_forwarded_for_escapes_no_throttle(db):
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    client = APIClient()
+    for attempt in range(rate_of("credentials")):
+        made_up = forwarded_for(f"203.0.113.{attempt}")
+        assert client.post("/api/customer/register/", {}, **made_up).status_code == 400
+
+    made_up = forwarded_for("203.0.113.99")
+    assert client.post("/api/customer/register/", {}, **made_up).status_code == 429
+
+
+def test_without_a_trusted_proxy_a_made_up_forwarded_for_escapes_no_lockout(member):
+    client = Client()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": "member", "password": "wrong"},
+            **forwarded_for(f"203.0.113.{attempt}"),
+        )
+
+    locked = client.post(
+        "/accounts/login/",
+        {"username": "member", "password": PASSWORD},
+        **forwarded_for("203.0.113.99"),
+    )
+
+    assert locked.status_code == 429
+
+
+def test_behind_a_proxy_the_address_it_saw_is_throttled_whatever_the_client_wrote(
+    db, behind_one_proxy
+):
+    client = APIClient(**behind_one_proxy)
+    for attempt in range(rate_of("credentials")):
+        hops = forwarded_for(f"203.0.113.{attempt}", "198.51.100.7")
+        assert client.post("/api/customer/register/", {}, **hops).status_code == 400
+
+    same_client = forwarded_for("203.0.113.99", "198.51.100.7")
+    assert client.post("/api/customer/register/", {}, **same_client).status_code == 429
+    another_client = forwarded_for("198.51.100.8")
+    assert client.post("/api/customer/register/", {}, **another_client).status_code == 400
+
+
+def test_behind_a_proxy_the_address_it_saw_is_locked_out_whatever_the_client_wrote(
+    member, behind_one_proxy
+):
+    client = Client(**behind_one_proxy)
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": "member", "password": "wrong"},
+            **forwarded_for(f"203.0.113.{attempt}", "198.51.100.7"),
+        )
+
+    same_client = client.post(
+        "/accounts/login/",
+        {"username": "member", "password": PASSWORD},
+        **forwarded_for("203.0.113.99", "198.51.100.7"),
+    )
+    another_client = Client(**behind_one_proxy).post(
+        "/accounts/login/",
+        {"username": "member", "password": PASSWORD},
+        **forwarded_for("198.51.100.8"),
+    )
+
+    assert same_client.status_code == 429
+    assert another_client.status_code == 302
