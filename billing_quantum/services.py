@@ -7,6 +7,7 @@ then dropped (PCI DSS 4.0 §3.3.1: never stored after authorization, even encryp
 """
 
 import json
+import logging
 import re
 import uuid
 from collections import Counter
@@ -14,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from celery import current_app
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -54,7 +56,11 @@ from message_contracts.cards import (
 )
 from message_contracts.invoices import InvoiceIssued, InvoiceLine, PaymentRecorded
 from message_contracts.support_plans import SupportPlanChosen
-from messaging.endpoint import endpoint_for
+from messaging.endpoint import describe_error, endpoint_for
+
+logger = logging.getLogger(__name__)
+
+RETRY_TASK = "billing.retry_payment_alert"
 
 UNREADABLE_REASON = "card data could not be read; please add the card again"
 HOLDER_NAME_MAX_LENGTH = 100
@@ -323,6 +329,54 @@ def payment_retry(*, payment: Payment, provider: PaymentProvider) -> str:
     if payment.status == PaymentStatus.CHARGED:
         PaymentAlert.objects.filter(payment=payment).update(resolved_at=payment.settled_at)
     return payment.status
+
+
+def payment_alerts_retry_request(
+    *, alerts: QuerySet[PaymentAlert], requested_by: str
+) -> tuple[int, str | None]:
+    """Queues a retry of each open alert on billing's queue, recorded on the alert: a charge opens
+    the card number, which only billing's worker can do. Returns how many were queued and, if the
+    broker refused, why (those not queued say so)."""
+    now = timezone.now()
+    with transaction.atomic(using=DATABASE):
+        alert_ids = list(alerts.filter(resolved_at__isnull=True).values_list("pk", flat=True))
+        PaymentAlert.objects.filter(pk__in=alert_ids).update(
+            retry_requested_at=now,
+            retry_requested_by=requested_by,
+            retry_outcome="",
+            retry_finished_at=None,
+        )
+    for queued, alert_id in enumerate(alert_ids):
+        try:
+            current_app.send_task(RETRY_TASK, args=[alert_id], queue=DATABASE, retry=False)
+        except Exception as error:  # whatever the broker says, staff see it and may ask again
+            refusal = describe_error(error)
+            PaymentAlert.objects.filter(pk__in=alert_ids[queued:]).update(
+                retry_outcome=f"not queued, the broker refused: {refusal}",
+                retry_finished_at=timezone.now(),
+            )
+            return queued, refusal
+    return len(alert_ids), None
+
+
+def payment_alert_retry_run(*, alert_id: int, provider: PaymentProvider) -> str:
+    """Billing's worker retries an alert's charge queued from the admin and records the outcome. A
+    retry already finished (the broker delivered the task again) is not charged twice."""
+    alert = PaymentAlert.objects.select_related("payment").get(pk=alert_id)
+    if alert.retry_requested_at is None or alert.retry_finished_at is not None:
+        return alert.retry_outcome
+    if alert.resolved_at is not None:
+        outcome = "already resolved"
+    else:
+        try:
+            outcome = payment_retry(payment=alert.payment, provider=provider)
+        except Exception as error:  # recorded for the administrator who is waiting for it
+            logger.exception("retry of payment alert %s failed", alert_id)
+            outcome = f"error: {describe_error(error)}"
+    PaymentAlert.objects.filter(pk=alert_id).update(
+        retry_outcome=outcome[:500], retry_finished_at=timezone.now()
+    )
+    return outcome
 
 
 def _invoice_issue(*, payment: Payment, issued_on: date, sequence: int) -> Invoice:

@@ -8,6 +8,7 @@ from django.db import DatabaseError
 
 from messaging.endpoint import RetryLater, endpoint_for, retry_delay
 from messaging.job_runs import job_run_recorded
+from messaging.replays import REPLAY_TASK, dead_letter_replay_run
 
 
 # max_retries=None here, not on retry(): there it means "the task's default", three.
@@ -50,3 +51,8 @@ def prune(task, quantum: str) -> tuple[int, int]:
         return endpoint_for(quantum).prune(
             older_than=timedelta(days=settings.MESSAGING_RETENTION_DAYS)
         )
+
+
+@shared_task(name=REPLAY_TASK)
+def replay_dead_letter(quantum: str, replay_id: int) -> str:
+    return dead_letter_replay_run(quantum=quantum, replay_id=replay_id)
