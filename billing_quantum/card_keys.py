@@ -201,12 +201,19 @@ def card_data_open(*, key_id: str, sealed_card: str) -> bytes:
         ) from None
 
 
+def storage_key_current() -> str:
+    """The id of the at-rest key new card numbers are encrypted under, checked to be one billing
+    holds; ImproperlyConfigured, saying which, otherwise."""
+    key_id = settings.CARD_STORAGE_KEY_ID
+    if key_id not in _keyring("CARD_STORAGE_KEYS", key_size=SecretBox.KEY_SIZE):
+        raise ImproperlyConfigured(f"CARD_STORAGE_KEY_ID {key_id!r} is not in CARD_STORAGE_KEYS")
+    return key_id
+
+
 def card_number_encrypt(number: str) -> tuple[str, bytes]:
     """Encrypts a card number under the current at-rest key; returns that key's id with it."""
-    key_id = settings.CARD_STORAGE_KEY_ID
+    key_id = storage_key_current()
     storage_keys = _keyring("CARD_STORAGE_KEYS", key_size=SecretBox.KEY_SIZE)
-    if key_id not in storage_keys:
-        raise ImproperlyConfigured(f"CARD_STORAGE_KEY_ID {key_id!r} is not in CARD_STORAGE_KEYS")
     return key_id, bytes(SecretBox(storage_keys[key_id]).encrypt(number.encode()))
 
 

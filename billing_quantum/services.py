@@ -11,7 +11,7 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -46,6 +46,7 @@ from billing_quantum.payment_provider import (
     ProviderRefused,
     ProviderTimeout,
 )
+from billing_quantum.selectors import cards_under_other_keys
 from message_contracts.cards import (
     CardBrand,
     CardRegistered,
@@ -63,6 +64,8 @@ logger = logging.getLogger(__name__)
 RETRY_TASK = "billing.retry_payment_alert"
 
 UNREADABLE_REASON = "card data could not be read; please add the card again"
+# Card numbers re-encrypted per transaction when an at-rest key is rotated.
+REENCRYPT_BATCH_SIZE = 500
 HOLDER_NAME_MAX_LENGTH = 100
 EXPIRY_YEARS_AHEAD = 20
 
@@ -117,6 +120,46 @@ def card_register(*, registered: CardRegistered) -> Card:
         # Looked up, not imported: the endpoint module imports the handlers, hence these services.
         endpoint_for(DATABASE).publish(outcome)
     return stored
+
+
+@dataclass(frozen=True)
+class ReencryptedBatch:
+    reencrypted: int
+    unreadable: list[uuid.UUID]
+
+
+@sensitive_variables("number")
+def cards_reencrypt(
+    *, key_id: str, batch_size: int = REENCRYPT_BATCH_SIZE
+) -> Iterator[ReencryptedBatch]:
+    """Re-encrypts stored card numbers under the at-rest key `key_id` (the current one), a batch
+    per transaction, yielding each batch once committed: stopped between or within batches, a
+    run leaves every card under one key or the other, and the next run takes what is left. A
+    number billing cannot open (its key is gone) keeps its key and is reported."""
+    skipped: list[int] = []
+    while True:
+        with transaction.atomic(using=DATABASE):
+            batch = list(
+                cards_under_other_keys(key_id=key_id)
+                .exclude(pk__in=skipped)
+                .select_for_update()[:batch_size]
+            )
+            if not batch:
+                return
+            reencrypted, unreadable = [], []
+            for card in batch:
+                try:
+                    number = card_number_decrypt(
+                        key_id=card.key_id, ciphertext=card.number_ciphertext
+                    )
+                except CardUnreadable:
+                    skipped.append(card.pk)
+                    unreadable.append(card.card_id)
+                    continue
+                card.key_id, card.number_ciphertext = card_number_encrypt(number)
+                reencrypted.append(card)
+            Card.objects.bulk_update(reencrypted, ["key_id", "number_ciphertext"])
+        yield ReencryptedBatch(reencrypted=len(reencrypted), unreadable=unreadable)
 
 
 def card_registration_give_up(*, card_id: uuid.UUID) -> None:
