@@ -416,7 +416,9 @@ def payment_alert_retry_run(*, alert_id: int, provider: PaymentProvider) -> str:
         except Exception as error:  # recorded for the administrator who is waiting for it
             logger.exception("retry of payment alert %s failed", alert_id)
             outcome = f"error: {describe_error(error)}"
-    PaymentAlert.objects.filter(pk=alert_id).update(
+    # Two copies of the task running at once charge once (payment_retry locks the payment); the
+    # first to finish records the outcome.
+    PaymentAlert.objects.filter(pk=alert_id, retry_finished_at__isnull=True).update(
         retry_outcome=outcome[:500], retry_finished_at=timezone.now()
     )
     return outcome

@@ -70,7 +70,8 @@ def dead_letter_replay_run(*, quantum: str, replay_id: int) -> str:
         outcome = ReplayOutcome.GONE
     else:
         outcome = ReplayOutcome.STILL_FAILS if failure else ReplayOutcome.REPLAYED
-    replays.filter(pk=replay_id).update(
+    # Two copies running at once apply once (the inbox marks it applied); the first records it.
+    replays.filter(pk=replay_id, finished_at__isnull=True).update(
         outcome=outcome, error=failure or "", finished_at=timezone.now()
     )
     logger.info("%s: %s", replay, outcome.label)
