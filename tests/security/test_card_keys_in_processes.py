@@ -7,7 +7,6 @@ to billing's worker."""
 import base64
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from billing_quantum.card_keys import (
     STORAGE_KEYS_FILE,
     keyring_parse,
 )
+from tests.integration.admin_site import admin_action, admin_signed_in
 from tests.integration.processes import ManagedProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,27 +100,6 @@ def manage(env: dict[str, str], *arguments: str) -> str:
     return done.stdout
 
 
-def csrf_token(page: httpx.Response) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
-
-
-def admin_action(admin: httpx.Client, page: str, action: str, selected: int) -> str:
-    form = admin.get(page)
-    done = admin.post(
-        page,
-        data={
-            "csrfmiddlewaretoken": csrf_token(form),
-            "action": action,
-            "select_across": "0",
-            "index": "0",
-            "_selected_action": str(selected),
-        },
-        follow_redirects=True,
-    )
-    assert done.status_code == 200
-    return done.text
-
-
 def secrets_of(folder: Path) -> list[str]:
     """Billing's private sealing and at-rest keys, as base64 and as the raw hex of their bytes."""
     keys = [
@@ -181,16 +160,9 @@ def test_the_web_process_holds_and_opens_no_private_card_key(tmp_path):
             ).splitlines()[-1]
         )
 
-        with httpx.Client(base_url=base_url, timeout=TIMEOUT_SECONDS) as admin:
-            login = admin.get("/admin/login/")
-            admin.post(
-                "/admin/login/?next=/admin/",
-                data={
-                    "csrfmiddlewaretoken": csrf_token(login),
-                    "username": "admin",
-                    "password": DEMO_PASSWORD,
-                },
-            )
+        with admin_signed_in(
+            base_url, username="admin", password=DEMO_PASSWORD, timeout=TIMEOUT_SECONDS
+        ) as admin:
             for page in ("card", "payment", "invoice", "deadletter", "deadletterreplay"):
                 assert admin.get(f"/admin/billing_quantum/{page}/").status_code == 200
             retried = admin_action(
