@@ -3,6 +3,8 @@ the quantum's worker, which runs the handler (billing's may open card data, whos
 not hold); the lists show it queued, then its outcome. Replaying needs a permission of its own,
 which only a quantum's administrators get."""
 
+import shutil
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -153,3 +155,22 @@ def test_billing_administrators_replay_billings_dead_letters_and_no_other_quantu
         billie.has_perm(f"{quantum}.replay_deadletter")
         for quantum in ("customer_quantum", "ticketing", "analytics", "notifications")
     )
+
+
+def test_a_replay_the_broker_refuses_says_so_and_the_letter_stays(
+    admin_client, dead_letter, broker_folder
+):
+    letter = dead_letter()
+    shutil.rmtree(broker_folder)
+    broker_folder.write_text("not a folder: the broker cannot take the task")
+    try:
+        response = replay(admin_client, letter)
+    finally:
+        broker_folder.unlink()
+
+    assert response.status_code == 200
+    assert "Not queued, the broker refused" in response.content.decode()
+    refused = DeadLetterReplay.objects.get()
+    assert (refused.outcome, refused.finished_at is not None) == ("not queued", True)
+    assert DeadLetter.objects.filter(pk=letter.pk).exists()
+    assert not Ticket.objects.exists()
