@@ -32,6 +32,7 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 run: install
+	$(BIN)/python manage.py generate_card_keys --embedded
 	$(BIN)/python manage.py migrate_all_databases
 	$(BIN)/python manage.py seed_demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start

@@ -114,9 +114,16 @@ def main() -> None:
         LOG_LEVEL="WARNING",
     )
     sys.path.insert(0, str(REPOSITORY))
+    from billing_quantum.card_keys import BILLING_ENV_FILE, card_keys_embedded
+
+    # The job runs here as billing's command runs on billing's worker host, so this process reads
+    # billing's card keys; the customer workers it starts are not given them.
+    card_keys_embedded(var_dir / "keys")
+    os.environ["BILLING_CARD_KEYS_FILE"] = str(var_dir / "keys" / BILLING_ENV_FILE)
     import django
 
     django.setup()
+    del os.environ["BILLING_CARD_KEYS_FILE"]
     from django.core.management import call_command
 
     from billing_quantum.jobs import payment_job_run

@@ -1,9 +1,7 @@
 """What billing administrators see: accounts and their cards, masked to the last four digits
 (PCI DSS 4.0 §3.4.1), payments, invoices and payment alerts. No page shows a card number or its
 ciphertext, and no page changes a card, a payment or an invoice: only the Payment job and a retry
-of an alert do."""
-
-from collections import Counter
+of an alert do, both on billing's worker."""
 
 from django.contrib import admin, messages
 
@@ -18,8 +16,7 @@ from billing_quantum.models import (
     Payment,
     PaymentAlert,
 )
-from billing_quantum.payment_provider import payment_provider
-from billing_quantum.services import payment_retry
+from billing_quantum.services import payment_alerts_retry_request
 from messaging.admin import ViewOnly, register_message_tables
 
 
@@ -154,9 +151,10 @@ class AlertOpen(admin.SimpleListFilter):
 class PaymentAlertAdmin(ViewOnly, admin.ModelAdmin):
     """Charges that did not go through. Retrying asks the provider again: a charge that got no
     answer under its original key (never twice), a declined one as a new charge on the newest
-    active card."""
+    active card. The retry is queued to billing's worker, which alone can open the card number;
+    the list shows it queued, then its outcome."""
 
-    list_display = ["raised_at", "payment", "reason", "retries", "resolved_at"]
+    list_display = ["raised_at", "payment", "reason", "retries", "last_retry", "resolved_at"]
     list_filter = [AlertOpen, "payment__status", "payment__period"]
     search_fields = [
         "reason",
@@ -168,22 +166,36 @@ class PaymentAlertAdmin(ViewOnly, admin.ModelAdmin):
     date_hierarchy = "raised_at"
     actions = ["retry"]
 
+    @admin.display(description="last retry asked for")
+    def last_retry(self, alert: PaymentAlert) -> str:
+        if alert.retry_requested_at is None:
+            return "—"
+        if alert.retry_finished_at is None:
+            return f"queued by {alert.retry_requested_by}"
+        return f"{alert.retry_outcome} ({alert.retry_finished_at:%Y-%m-%d %H:%M})"
+
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("billing_quantum.retry_paymentalert")
 
-    @admin.action(description="Retry the charge of the selected alerts", permissions=["retry"])
+    @admin.action(
+        description="Retry the charge of the selected alerts (on billing's worker)",
+        permissions=["retry"],
+    )
     def retry(self, request, queryset) -> None:
-        provider = payment_provider()
-        outcomes = Counter(
-            payment_retry(payment=alert.payment, provider=provider)
-            for alert in queryset.filter(resolved_at__isnull=True).select_related("payment")
+        queued, refusal = payment_alerts_retry_request(
+            alerts=queryset, requested_by=request.user.get_username()
         )
-        self.message_user(
-            request,
-            ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
-            or "No open alert selected.",
-            messages.SUCCESS if outcomes.keys() <= {"charged"} else messages.WARNING,
-        )
+        if queued:
+            self.message_user(
+                request,
+                f"{queued} retry(ies) queued for billing's worker: the list shows each outcome "
+                "once it has run.",
+                messages.SUCCESS,
+            )
+        elif not refusal:
+            self.message_user(request, "No open alert selected.", messages.WARNING)
+        if refusal:
+            self.message_user(request, f"Not queued, the broker refused: {refusal}", messages.ERROR)
 
 
 register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

@@ -3,12 +3,16 @@ the separate keys that encrypt card numbers at rest.
 
 Every key has an id, so keys can be rotated: new data uses the current id, and older ids stay in
 their keyring to open what they sealed or encrypted. A keyring is text of `id:base64key` entries
-separated by commas or line breaks. Creating keys needs no configured Django: the settings call
-`card_keys_embedded` while they load.
+separated by commas or line breaks.
+
+A key folder holds two environment files: the public one (the sealing key's id and public half),
+which the web and the customer worker read, and billing's, which names the private keyrings and is
+given to billing's worker only. Creating keys needs no configured Django.
 """
 
 import base64
 import binascii
+import contextlib
 import os
 import re
 import secrets
@@ -25,7 +29,12 @@ from nacl.secret import SecretBox
 from nacl.utils import random as random_bytes
 
 KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-ENV_FILE = "card-keys.env"
+PUBLIC_ENV_FILE = "card-sealing-public.env"
+BILLING_ENV_FILE = "billing-card-keys.env"
+# The single environment file of key folders created before the public and private halves were
+# split; the embedded default's folder is upgraded in place, so stored cards stay readable.
+COMBINED_ENV_FILE = "card-keys.env"
+PUBLIC_VARIABLES = ("CARD_SEALING_KEY_ID", "CARD_SEALING_PUBLIC_KEY")
 SEALING_PRIVATE_KEYS_FILE = "card-sealing-private.keys"
 STORAGE_KEYS_FILE = "card-storage.keys"
 
@@ -77,12 +86,12 @@ def card_keys_generate(folder: Path) -> str:
     sealing_id, storage_id = f"seal-{suffix}", f"store-{suffix}"
     private_key = PrivateKey.generate()
     public_key = base64.b64encode(bytes(private_key.public_key)).decode()
-    env_lines = (
-        f"# Card keys in {folder}. Keep the private and storage keys secret and backed up:\n"
-        "# without the storage keys no stored card number can be read again.\n"
-        "# Customer quantum (web and customer worker): seals card data for billing.\n"
+    public_lines = (
+        "# Web and customer worker: seal card data for billing.\n"
         f"CARD_SEALING_KEY_ID={sealing_id}\n"
         f"CARD_SEALING_PUBLIC_KEY={public_key}\n"
+    )
+    billing_lines = (
         "# Billing worker only: opens sealed card data and encrypts numbers at rest.\n"
         f"CARD_SEALING_PRIVATE_KEYS_FILE={folder / SEALING_PRIVATE_KEYS_FILE}\n"
         f"CARD_STORAGE_KEY_ID={storage_id}\n"
@@ -94,7 +103,8 @@ def card_keys_generate(folder: Path) -> str:
         _write_private(
             staging / STORAGE_KEYS_FILE, _entry(storage_id, random_bytes(SecretBox.KEY_SIZE))
         )
-        _write_private(staging / ENV_FILE, env_lines)
+        _write_private(staging / PUBLIC_ENV_FILE, public_lines)
+        _write_private(staging / BILLING_ENV_FILE, billing_lines)
         try:
             os.rename(staging, folder)
         except OSError:
@@ -103,19 +113,54 @@ def card_keys_generate(folder: Path) -> str:
             ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return env_lines
+    return (
+        f"# Card keys in {folder}. Keep the private and storage keys secret and backed up:\n"
+        "# without the storage keys no stored card number can be read again.\n"
+        f"{public_lines}{billing_lines}"
+    )
 
 
-def card_keys_embedded(folder: Path) -> Path:
-    """The embedded default's keys: created once in `folder`, whichever process starts first."""
-    env_file = folder / ENV_FILE
-    if not env_file.exists():
-        try:
-            card_keys_generate(folder)
-        except CardKeysExist:
-            if not env_file.exists():
-                raise
-    return env_file
+def card_keys_embedded(folder: Path) -> bool:
+    """Creates the embedded default's keys in `folder` unless they are there; returns whether it
+    created them. Safe when several processes start at once: one set is created, the others wait
+    for nothing and find it."""
+    if (folder / COMBINED_ENV_FILE).exists():
+        _combined_env_file_split(folder)
+    if (folder / BILLING_ENV_FILE).exists():
+        return False
+    try:
+        card_keys_generate(folder)
+    except CardKeysExist:
+        if not (folder / BILLING_ENV_FILE).exists():
+            raise
+        return False
+    return True
+
+
+def _combined_env_file_split(folder: Path) -> None:
+    try:
+        lines = (folder / COMBINED_ENV_FILE).read_text().splitlines(keepends=True)
+    except FileNotFoundError:  # another process has just split it
+        return
+    public, billing = [], []
+    for line in lines:
+        if "=" in line and not line.startswith("#"):
+            (public if line.split("=", 1)[0] in PUBLIC_VARIABLES else billing).append(line)
+    _write_once(folder / PUBLIC_ENV_FILE, "".join(public))
+    _write_once(folder / BILLING_ENV_FILE, "".join(billing))
+    (folder / COMBINED_ENV_FILE).unlink(missing_ok=True)
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Writes the file whole or not at all: a process starting meanwhile never reads half of it."""
+    descriptor, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+        with contextlib.suppress(FileExistsError):
+            os.link(staged, path)
+    finally:
+        os.unlink(staged)
 
 
 def _entry(key_id: str, key: bytes) -> str:
@@ -156,12 +201,19 @@ def card_data_open(*, key_id: str, sealed_card: str) -> bytes:
         ) from None
 
 
+def storage_key_current() -> str:
+    """The id of the at-rest key new card numbers are encrypted under, checked to be one billing
+    holds; ImproperlyConfigured, saying which, otherwise."""
+    key_id = settings.CARD_STORAGE_KEY_ID
+    if key_id not in _keyring("CARD_STORAGE_KEYS", key_size=SecretBox.KEY_SIZE):
+        raise ImproperlyConfigured(f"CARD_STORAGE_KEY_ID {key_id!r} is not in CARD_STORAGE_KEYS")
+    return key_id
+
+
 def card_number_encrypt(number: str) -> tuple[str, bytes]:
     """Encrypts a card number under the current at-rest key; returns that key's id with it."""
-    key_id = settings.CARD_STORAGE_KEY_ID
+    key_id = storage_key_current()
     storage_keys = _keyring("CARD_STORAGE_KEYS", key_size=SecretBox.KEY_SIZE)
-    if key_id not in storage_keys:
-        raise ImproperlyConfigured(f"CARD_STORAGE_KEY_ID {key_id!r} is not in CARD_STORAGE_KEYS")
     return key_id, bytes(SecretBox(storage_keys[key_id]).encrypt(number.encode()))
 
 

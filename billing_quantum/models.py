@@ -152,6 +152,12 @@ class PaymentAlert(models.Model):
     raised_at = models.DateTimeField(default=timezone.now)
     retries = models.PositiveSmallIntegerField(default=0)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The last retry asked for in the admin: it runs on billing's worker, the only process that
+    # can open the card number, so the request is recorded here and its outcome when it has run.
+    retry_requested_at = models.DateTimeField(null=True, blank=True)
+    retry_requested_by = models.CharField(max_length=150, blank=True)
+    retry_outcome = models.CharField(max_length=500, blank=True)
+    retry_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -188,6 +194,10 @@ class InboxMessage(messaging.InboxMessage):
 
 
 class DeadLetter(messaging.DeadLetter):
+    pass
+
+
+class DeadLetterReplay(messaging.DeadLetterReplay):
     pass
 
 

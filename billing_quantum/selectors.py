@@ -39,3 +39,9 @@ def payments_to_retry(*, period: str | None = None) -> QuerySet[Payment]:
     if period is not None:
         payments = payments.filter(period=period)
     return payments.order_by("created_at")
+
+
+def cards_under_other_keys(*, key_id: str) -> QuerySet[Card]:
+    """Cards whose number is encrypted under an at-rest key other than `key_id`, oldest first;
+    a declined card keeps no number, so names no key."""
+    return Card.objects.exclude(key_id__in=["", key_id]).order_by("pk")

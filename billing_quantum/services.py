@@ -7,15 +7,17 @@ then dropped (PCI DSS 4.0 §3.3.1: never stored after authorization, even encryp
 """
 
 import json
+import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from celery import current_app
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -44,6 +46,7 @@ from billing_quantum.payment_provider import (
     ProviderRefused,
     ProviderTimeout,
 )
+from billing_quantum.selectors import cards_under_other_keys
 from message_contracts.cards import (
     CardBrand,
     CardRegistered,
@@ -54,9 +57,15 @@ from message_contracts.cards import (
 )
 from message_contracts.invoices import InvoiceIssued, InvoiceLine, PaymentRecorded
 from message_contracts.support_plans import SupportPlanChosen
-from messaging.endpoint import endpoint_for
+from messaging.endpoint import describe_error, endpoint_for
+
+logger = logging.getLogger(__name__)
+
+RETRY_TASK = "billing.retry_payment_alert"
 
 UNREADABLE_REASON = "card data could not be read; please add the card again"
+# Card numbers re-encrypted per transaction when an at-rest key is rotated.
+REENCRYPT_BATCH_SIZE = 500
 HOLDER_NAME_MAX_LENGTH = 100
 EXPIRY_YEARS_AHEAD = 20
 
@@ -111,6 +120,46 @@ def card_register(*, registered: CardRegistered) -> Card:
         # Looked up, not imported: the endpoint module imports the handlers, hence these services.
         endpoint_for(DATABASE).publish(outcome)
     return stored
+
+
+@dataclass(frozen=True)
+class ReencryptedBatch:
+    reencrypted: int
+    unreadable: list[uuid.UUID]
+
+
+@sensitive_variables("number")
+def cards_reencrypt(
+    *, key_id: str, batch_size: int = REENCRYPT_BATCH_SIZE
+) -> Iterator[ReencryptedBatch]:
+    """Re-encrypts stored card numbers under the at-rest key `key_id` (the current one), a batch
+    per transaction, yielding each batch once committed: stopped between or within batches, a
+    run leaves every card under one key or the other, and the next run takes what is left. A
+    number billing cannot open (its key is gone) keeps its key and is reported."""
+    skipped: list[int] = []
+    while True:
+        with transaction.atomic(using=DATABASE):
+            batch = list(
+                cards_under_other_keys(key_id=key_id)
+                .exclude(pk__in=skipped)
+                .select_for_update()[:batch_size]
+            )
+            if not batch:
+                return
+            reencrypted, unreadable = [], []
+            for card in batch:
+                try:
+                    number = card_number_decrypt(
+                        key_id=card.key_id, ciphertext=card.number_ciphertext
+                    )
+                except CardUnreadable:
+                    skipped.append(card.pk)
+                    unreadable.append(card.card_id)
+                    continue
+                card.key_id, card.number_ciphertext = card_number_encrypt(number)
+                reencrypted.append(card)
+            Card.objects.bulk_update(reencrypted, ["key_id", "number_ciphertext"])
+        yield ReencryptedBatch(reencrypted=len(reencrypted), unreadable=unreadable)
 
 
 def card_registration_give_up(*, card_id: uuid.UUID) -> None:
@@ -323,6 +372,56 @@ def payment_retry(*, payment: Payment, provider: PaymentProvider) -> str:
     if payment.status == PaymentStatus.CHARGED:
         PaymentAlert.objects.filter(payment=payment).update(resolved_at=payment.settled_at)
     return payment.status
+
+
+def payment_alerts_retry_request(
+    *, alerts: QuerySet[PaymentAlert], requested_by: str
+) -> tuple[int, str | None]:
+    """Queues a retry of each open alert on billing's queue, recorded on the alert: a charge opens
+    the card number, which only billing's worker can do. Returns how many were queued and, if the
+    broker refused, why (those not queued say so)."""
+    now = timezone.now()
+    with transaction.atomic(using=DATABASE):
+        alert_ids = list(alerts.filter(resolved_at__isnull=True).values_list("pk", flat=True))
+        PaymentAlert.objects.filter(pk__in=alert_ids).update(
+            retry_requested_at=now,
+            retry_requested_by=requested_by,
+            retry_outcome="",
+            retry_finished_at=None,
+        )
+    for queued, alert_id in enumerate(alert_ids):
+        try:
+            current_app.send_task(RETRY_TASK, args=[alert_id], queue=DATABASE, retry=False)
+        except Exception as error:  # whatever the broker says, staff see it and may ask again
+            refusal = describe_error(error)
+            PaymentAlert.objects.filter(pk__in=alert_ids[queued:]).update(
+                retry_outcome=f"not queued, the broker refused: {refusal}",
+                retry_finished_at=timezone.now(),
+            )
+            return queued, refusal
+    return len(alert_ids), None
+
+
+def payment_alert_retry_run(*, alert_id: int, provider: PaymentProvider) -> str:
+    """Billing's worker retries an alert's charge queued from the admin and records the outcome. A
+    retry already finished (the broker delivered the task again) is not charged twice."""
+    alert = PaymentAlert.objects.select_related("payment").get(pk=alert_id)
+    if alert.retry_requested_at is None or alert.retry_finished_at is not None:
+        return alert.retry_outcome
+    if alert.resolved_at is not None:
+        outcome = "already resolved"
+    else:
+        try:
+            outcome = payment_retry(payment=alert.payment, provider=provider)
+        except Exception as error:  # recorded for the administrator who is waiting for it
+            logger.exception("retry of payment alert %s failed", alert_id)
+            outcome = f"error: {describe_error(error)}"
+    # Two copies of the task running at once charge once (payment_retry locks the payment); the
+    # first to finish records the outcome.
+    PaymentAlert.objects.filter(pk=alert_id, retry_finished_at__isnull=True).update(
+        retry_outcome=outcome[:500], retry_finished_at=timezone.now()
+    )
+    return outcome
 
 
 def _invoice_issue(*, payment: Payment, issued_on: date, sequence: int) -> Invoice:

@@ -4,12 +4,16 @@ With nothing set, the embedded default runs without servers: one SQLite file per
 Celery broker that keeps its messages on local disk, all under the git-ignored `var/` folder.
 """
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+from billing_quantum.card_keys import PUBLIC_ENV_FILE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -241,27 +245,48 @@ SPECTACULAR_SETTINGS = {
 # Card keys. The customer quantum seals card data with billing's public key; billing opens it with
 # the private key of the same id (older ids stay in its keyring, so a rotated key still opens what
 # it sealed) and encrypts numbers at rest under separate keys. Each variable may instead name a file
-# as VARIABLE_FILE. Give each process only its own quantum's keys. With none set, the embedded
-# default creates a set once in var/keys/, as `manage.py generate_card_keys` would.
-card_keys_env = environ.FileAwareEnv()
-if not any(
-    variable in card_keys_env.ENVIRON
-    for variable in (
-        "CARD_SEALING_KEY_ID",
-        "CARD_SEALING_PUBLIC_KEY",
-        "CARD_SEALING_PRIVATE_KEYS",
-        "CARD_STORAGE_KEY_ID",
-        "CARD_STORAGE_KEYS",
-    )
-):
-    from billing_quantum.card_keys import card_keys_embedded
+# as VARIABLE_FILE. Only billing's worker may hold the private and at-rest keys (PCI DSS 4.0 §3.6):
+# billing's values come from the environment or from the file BILLING_CARD_KEYS_FILE names, which
+# only billing's worker is given. The public key and its id come from the environment or, on the
+# embedded default, from the public file that `manage.py generate_card_keys --embedded` writes
+# (`make run` calls it). Loading settings never creates keys.
+CARD_KEYS_FOLDER = VAR_DIR / "keys"
 
-    environ.Env.read_env(card_keys_embedded(VAR_DIR / "keys"))
-CARD_SEALING_KEY_ID = card_keys_env("CARD_SEALING_KEY_ID", default="").strip()
-CARD_SEALING_PUBLIC_KEY = card_keys_env("CARD_SEALING_PUBLIC_KEY", default="").strip()
-CARD_SEALING_PRIVATE_KEYS = card_keys_env("CARD_SEALING_PRIVATE_KEYS", default="")
-CARD_STORAGE_KEY_ID = card_keys_env("CARD_STORAGE_KEY_ID", default="").strip()
-CARD_STORAGE_KEYS = card_keys_env("CARD_STORAGE_KEYS", default="")
+
+def card_keys_read(env_files: list[Path]) -> tuple[str, str, str, str, str]:
+    """The five card-key settings from the environment, then from `env_files` (the environment
+    wins). The files are read into a copy of the environment, never into os.environ, so no process
+    this one starts inherits billing's keys from them."""
+
+    class CardKeysEnvironment(environ.FileAwareEnv):
+        ENVIRON = environ.FileAwareMapping(env=dict(os.environ))
+
+    for env_file in env_files:
+        CardKeysEnvironment.read_env(env_file)
+    read = CardKeysEnvironment()
+    return (
+        read("CARD_SEALING_KEY_ID", default="").strip(),
+        read("CARD_SEALING_PUBLIC_KEY", default="").strip(),
+        read("CARD_SEALING_PRIVATE_KEYS", default=""),
+        read("CARD_STORAGE_KEY_ID", default="").strip(),
+        read("CARD_STORAGE_KEYS", default=""),
+    )
+
+
+_card_key_files = [CARD_KEYS_FOLDER / PUBLIC_ENV_FILE]
+if _billing_card_keys_file := env("BILLING_CARD_KEYS_FILE", default=""):
+    if not Path(_billing_card_keys_file).is_file():
+        raise ImproperlyConfigured(
+            f"BILLING_CARD_KEYS_FILE names {_billing_card_keys_file}, which does not exist"
+        )
+    _card_key_files.insert(0, Path(_billing_card_keys_file))
+(
+    CARD_SEALING_KEY_ID,
+    CARD_SEALING_PUBLIC_KEY,
+    CARD_SEALING_PRIVATE_KEYS,
+    CARD_STORAGE_KEY_ID,
+    CARD_STORAGE_KEYS,
+) = card_keys_read([path for path in _card_key_files if path.is_file()])
 
 # Messaging: a quantum's outbox is swept for messages the fast path could not hand to the broker.
 MESSAGING_MAX_DELIVERIES = env.int("MESSAGING_MAX_DELIVERIES", default=5)

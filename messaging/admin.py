@@ -1,10 +1,12 @@
-"""Read-only admin pages for a quantum's outbox, inbox, dead letters (replayable) and job runs, and
-the two permission shapes every quantum's admin uses for rows that only its code writes."""
+"""Read-only admin pages for a quantum's outbox, inbox, dead letters (replayable by the quantum's
+worker), their replays and job runs, and the two permission shapes every quantum's admin uses for
+rows that only its code writes."""
 
+from django.apps import apps
 from django.contrib import admin, messages
-from django.db.models import Model
+from django.db.models import Model, OuterRef, Subquery
 
-from messaging.endpoint import endpoint_for
+from messaging.replays import dead_letters_replay_request
 
 
 class NoEditing:
@@ -43,22 +45,85 @@ class JobRunAdmin(NoEditing, admin.ModelAdmin):
     list_filter = ["succeeded"]
 
 
+def replay_state(*, requested_at, outcome: str) -> str:
+    if requested_at is None:
+        return "—"
+    return outcome or "queued"
+
+
 class DeadLetterAdmin(NoEditing, admin.ModelAdmin):
-    list_display = ["dead_since", "type", "sender", "deliveries", "error", "message_id"]
+    list_display = [
+        "dead_since",
+        "type",
+        "sender",
+        "deliveries",
+        "error",
+        "last_replay",
+        "message_id",
+    ]
     list_filter = ["type", "sender"]
     search_fields = ["=message_id", "type", "error"]
     date_hierarchy = "dead_since"
     actions = ["replay"]
 
-    @admin.action(description="Replay the selected dead letters")
+    def get_queryset(self, request):
+        latest = (
+            apps.get_model(self.opts.app_label, "DeadLetterReplay")
+            .objects.filter(letter_id=OuterRef("pk"))
+            .order_by("-requested_at")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                replay_requested_at=Subquery(latest.values("requested_at")[:1]),
+                replay_outcome=Subquery(latest.values("outcome")[:1]),
+            )
+        )
+
+    @admin.display(description="last replay")
+    def last_replay(self, letter: Model) -> str:
+        return replay_state(requested_at=letter.replay_requested_at, outcome=letter.replay_outcome)
+
+    def has_replay_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.replay_deadletter")
+
+    @admin.action(
+        description="Replay the selected dead letters (on the quantum's worker)",
+        permissions=["replay"],
+    )
     def replay(self, request, queryset) -> None:
-        endpoint = endpoint_for(queryset.db)
-        for letter in queryset:
-            failure = endpoint.replay(letter)
-            if failure:
-                self.message_user(request, f"{letter} still fails: {failure}", messages.ERROR)
-            else:
-                self.message_user(request, f"{letter} replayed", messages.SUCCESS)
+        queued, refusal = dead_letters_replay_request(
+            quantum=queryset.db, letters=queryset, requested_by=request.user.get_username()
+        )
+        if queued:
+            self.message_user(
+                request,
+                f"{queued} replay(s) queued for the {queryset.db} worker: the list shows each "
+                "outcome once it has run (a replayed letter leaves the list; see its replay).",
+                messages.SUCCESS,
+            )
+        if refusal:
+            self.message_user(request, f"Not queued, the broker refused: {refusal}", messages.ERROR)
+
+
+class DeadLetterReplayAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = [
+        "requested_at",
+        "type",
+        "message_id",
+        "requested_by",
+        "state",
+        "finished_at",
+        "error",
+    ]
+    list_filter = ["outcome", "type"]
+    search_fields = ["=message_id", "type", "requested_by"]
+    date_hierarchy = "requested_at"
+
+    @admin.display(description="state", ordering="outcome")
+    def state(self, replay: Model) -> str:
+        return replay_state(requested_at=replay.requested_at, outcome=replay.get_outcome_display())
 
 
 def register_message_tables(
@@ -67,4 +132,7 @@ def register_message_tables(
     admin.site.register(outbox, OutboxMessageAdmin)
     admin.site.register(inbox, InboxMessageAdmin)
     admin.site.register(dead_letters, DeadLetterAdmin)
+    admin.site.register(
+        apps.get_model(dead_letters._meta.app_label, "DeadLetterReplay"), DeadLetterReplayAdmin
+    )
     admin.site.register(job_runs, JobRunAdmin)

@@ -96,9 +96,41 @@ class DeadLetter(models.Model):
     class Meta:
         abstract = True
         ordering = ["-dead_since"]
+        # Replaying runs a handler again (for billing, one that opens card data): a permission of
+        # its own, not implied by seeing the letters.
+        permissions = [("replay_deadletter", "Can replay a dead letter")]
 
     def __str__(self) -> str:
         return f"{self.type or 'unreadable message'} ({self.message_id})"
+
+
+class ReplayOutcome(models.TextChoices):
+    REPLAYED = "replayed"
+    STILL_FAILS = "still fails"
+    GONE = "gone", "Gone (replayed or deleted before it ran)"
+    NOT_QUEUED = "not queued", "Not queued (the broker refused it)"
+
+
+class DeadLetterReplay(models.Model):
+    """A replay staff asked for in the admin. It runs on the quantum's own worker, which holds what
+    the handler may need (billing's card keys) where the web process does not; this row says it is
+    queued, then how it ended, and outlives the letter that a successful replay deletes."""
+
+    letter_id = models.PositiveBigIntegerField(db_index=True)
+    message_id = models.UUIDField(null=True, blank=True)
+    type = models.CharField(max_length=100, blank=True)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=ReplayOutcome.choices, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"replay of {self.type or 'unreadable message'} ({self.message_id})"
 
 
 class JobRun(models.Model):

@@ -12,6 +12,7 @@ from django.db import DatabaseError
 from messaging import broker
 from messaging.endpoint import RetryLater, describe_error, endpoint_for, retry_delay
 from messaging.job_runs import job_run_recorded
+from messaging.replays import REPLAY_TASK, dead_letter_replay_run
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ def prune(task, quantum: str) -> tuple[int, int]:
         return endpoint_for(quantum).prune(
             older_than=timedelta(days=settings.MESSAGING_RETENTION_DAYS)
         )
+
+
+@shared_task(name=REPLAY_TASK)
+def replay_dead_letter(quantum: str, replay_id: int) -> str:
+    return dead_letter_replay_run(quantum=quantum, replay_id=replay_id)
 
 
 @signals.worker_ready.connect

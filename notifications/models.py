@@ -104,5 +104,9 @@ class DeadLetter(messaging.DeadLetter):
     pass
 
 
+class DeadLetterReplay(messaging.DeadLetterReplay):
+    pass
+
+
 class JobRun(messaging.JobRun):
     pass

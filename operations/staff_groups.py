@@ -1,7 +1,8 @@
 """Staff groups, one per area of the business: each sees the admin of its own quanta and no other.
 
 Billing data (accounts, cards, payments, invoices, payment alerts, and the customer quantum's card
-summaries) is seen by billing administrators only. Superusers keep seeing everything.
+summaries) is seen by billing administrators only, who alone may replay billing's dead letters; the
+other quanta's dead letters are replayed by superusers. Superusers keep seeing everything.
 """
 
 from django.apps import apps
@@ -27,6 +28,8 @@ def staff_group_permissions() -> dict[str, list[str]]:
         BILLING_ADMINISTRATORS: [
             *_view_every_model("billing_quantum"),
             "billing_quantum.retry_paymentalert",
+            # Billing's dead letters include card registrations: replaying one opens card data.
+            "billing_quantum.replay_deadletter",
             "customer_quantum.view_cardsummary",
         ],
         # UC-9 and the phone: find customers and tickets, file a ticket for a caller, follow it.

@@ -1,3 +1,5 @@
+import base64
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -9,6 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from message_contracts.tickets import TicketCreated
 from tests.customer_quantum.factories import CustomerFactory
 
@@ -30,6 +33,27 @@ def queued(broker_folder):
         return [path.read_text() for path in sorted(broker_folder.glob(f"*.{queue}.msg"))]
 
     return bodies
+
+
+@pytest.fixture
+def worker_runs(broker_folder):
+    """Takes the tasks waiting on one queue of the embedded broker and runs each in this process,
+    as that queue's worker would; returns their names."""
+
+    # Imports every app's tasks module, as a worker does when it starts.
+    celery_app.loader.import_default_modules()
+
+    def run(queue: str) -> list[str]:
+        names = []
+        for path in sorted(broker_folder.glob(f"*.{queue}.msg")):
+            message = json.loads(path.read_text())
+            path.unlink()
+            args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+            names.append(message["headers"]["task"])
+            celery_app.tasks[names[-1]].apply(args=args, kwargs=kwargs, throw=True)
+        return names
+
+    return run
 
 
 @pytest.fixture

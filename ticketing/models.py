@@ -242,5 +242,9 @@ class DeadLetter(messaging.DeadLetter):
     pass
 
 
+class DeadLetterReplay(messaging.DeadLetterReplay):
+    pass
+
+
 class JobRun(messaging.JobRun):
     pass

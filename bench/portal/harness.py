@@ -35,6 +35,7 @@ from bench.portal.system import (
     broker_commands,
     private_broker,
 )
+from billing_quantum.card_keys import BILLING_ENV_FILE, card_keys_embedded
 from tests.integration.processes import WaitTimeout, wait_until
 from tests.integration.servers import RedisServer
 
@@ -364,7 +365,7 @@ def broker_scenarios(run: Run) -> None:
 def inline_scenarios(run: Run) -> None:
     system, options = run.system, run.options
     print("the monolith: each message applied inside the request", flush=True)
-    system.start_web(MESSAGING_DELIVERY="inline")
+    system.start_web(MESSAGING_DELIVERY="inline", **system.billing_card_keys)
     for workload in WORKLOADS:
         phase(run, scenario="normal", delivery="inline", workload=workload)
 
@@ -380,7 +381,9 @@ def inline_scenarios(run: Run) -> None:
     system.stop()
 
     system.start_web(
-        MESSAGING_DELIVERY="inline", BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay)
+        MESSAGING_DELIVERY="inline",
+        BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay),
+        **system.billing_card_keys,
     )
     for workload in WORKLOADS:
         phase(run, scenario="downstream slowed", delivery="inline", workload=workload, drain=False)
@@ -452,9 +455,15 @@ def bench_environment(
                 log_level="INFO",
             )
         )
+        # This process plays every quantum (the hot path applies billing's messages here), so it
+        # reads billing's card keys; the processes it starts are not given them from here.
+        keys = workdir / "var" / "keys"
+        card_keys_embedded(keys)
+        os.environ["BILLING_CARD_KEYS_FILE"] = str(keys / BILLING_ENV_FILE)
         import django
 
         django.setup()
+        del os.environ["BILLING_CARD_KEYS_FILE"]
         from django.core.management import call_command
 
         print(f"databases bench_* on {postgres}, broker {broker.url}", flush=True)

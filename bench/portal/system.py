@@ -18,6 +18,7 @@ import psycopg
 import redis
 from psycopg import sql
 
+from billing_quantum.card_keys import BILLING_ENV_FILE, card_keys_embedded
 from tests.integration.processes import ManagedProcess, free_port, stop_all
 from tests.integration.servers import RedisServer
 
@@ -144,6 +145,14 @@ class BenchSystem:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    @property
+    def billing_card_keys(self) -> dict[str, str]:
+        """What only a process that opens cards is given: billing's worker, and the monolith's web,
+        which applies billing's messages inside its requests."""
+        keys = Path(self.env["SYSOPS_VAR_DIR"]) / "keys"
+        card_keys_embedded(keys)  # as `make run` makes them before it starts the processes
+        return {"BILLING_CARD_KEYS_FILE": str(keys / BILLING_ENV_FILE)}
+
     def _process(self, name: str, argv: list[str], extra_env: Mapping[str, str]) -> ManagedProcess:
         return ManagedProcess(
             name,
@@ -181,7 +190,7 @@ class BenchSystem:
                     *("--queues", quantum, "--concurrency", str(self.worker_concurrency)),
                     f"--hostname={quantum}-{uuid.uuid4().hex[:8]}@%h",
                 ],
-                extra_env,
+                {**extra_env, **(self.billing_card_keys if quantum == "billing" else {})},
             )
             started.append(self.workers[quantum].start())
         for worker in started:

@@ -1,12 +1,17 @@
 """Billing administrators see payments, invoices and payment alerts, search and filter them, and
-retry an alert's charge from the admin; no page shows a card number."""
+retry an alert's charge from the admin: queued to billing's worker, which alone opens the card
+number; the list shows it queued, then its outcome. No page shows a card number."""
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from billing_quantum.jobs import payment_job_run
-from billing_quantum.models import Card, Invoice, PaymentAlert
+from billing_quantum.models import Card, Invoice, PaymentAlert, SimulatedProviderCharge
 from tests.billing_quantum.conftest import active_card_add
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -51,21 +56,106 @@ def test_the_payment_page_shows_its_invoice(admin_client, billed):
     assert invoice.number in page.content.decode()
 
 
-def test_an_administrator_retries_an_alert_after_the_customer_added_a_card(admin_client, billed):
+ALERTS = "/admin/billing_quantum/paymentalert/"
+
+
+@pytest.fixture
+def as_the_web_process(settings):
+    """Holds, inside the block, only the card keys the web process holds: the public key."""
+
+    @contextmanager
+    def public_key_only() -> Iterator[None]:
+        held = (settings.CARD_SEALING_PRIVATE_KEYS, settings.CARD_STORAGE_KEYS)
+        settings.CARD_SEALING_PRIVATE_KEYS = settings.CARD_STORAGE_KEYS = ""
+        try:
+            yield
+        finally:
+            settings.CARD_SEALING_PRIVATE_KEYS, settings.CARD_STORAGE_KEYS = held
+
+    return public_key_only
+
+
+def retry(client, alert: PaymentAlert):
+    return client.post(ALERTS, {"action": "retry", "_selected_action": [alert.pk]}, follow=True)
+
+
+def test_a_retry_is_queued_for_billings_worker_and_the_list_shows_it_then_its_outcome(
+    admin_client, billed, as_the_web_process, worker_runs
+):
     active_card_add(account=billed, number="4242424242424242")
     alert = PaymentAlert.objects.get()
+    charges = SimulatedProviderCharge.objects.count()
 
-    response = admin_client.post(
-        "/admin/billing_quantum/paymentalert/",
-        {"action": "retry", "_selected_action": [alert.pk]},
-        follow=True,
-    )
+    with as_the_web_process():
+        response = retry(admin_client, alert)
 
-    assert "1 charged" in response.content.decode()
+    assert "1 retry(ies) queued for billing&#x27;s worker" in response.content.decode()
+    assert "queued by admin" in response.content.decode()
+    alert.refresh_from_db()
+    assert (alert.resolved_at, alert.retry_requested_by) == (None, "admin")
+    assert SimulatedProviderCharge.objects.count() == charges  # nothing charged by the web
+    assert Invoice.objects.count() == 1
+
+    assert worker_runs("billing") == ["billing.retry_payment_alert"]
+
     alert.refresh_from_db()
     assert alert.resolved_at is not None
+    assert alert.retry_outcome == "charged"
     assert Invoice.objects.count() == 2
     assert Card.objects.filter(account=billed).count() == 2
+    assert "charged (" in admin_client.get(ALERTS).content.decode()
+
+
+def test_a_retry_delivered_twice_charges_once(admin_client, billed, broker_folder, worker_runs):
+    active_card_add(account=billed, number="4242424242424242")
+    retry(admin_client, PaymentAlert.objects.get())
+    (task,) = broker_folder.glob("*.billing.msg")
+    copy = task.read_text()
+
+    worker_runs("billing")
+    task.write_text(copy)  # the broker hands the same task over again
+    worker_runs("billing")
+
+    assert Invoice.objects.count() == 2
+    assert SimulatedProviderCharge.objects.filter(approved=True).count() == 2
+    assert PaymentAlert.objects.get().retries == 1
+
+
+def test_a_worker_without_the_at_rest_keys_records_the_error_for_the_administrator(
+    admin_client, billed, as_the_web_process, worker_runs
+):
+    active_card_add(account=billed, number="4242424242424242")
+    alert = PaymentAlert.objects.get()
+    retry(admin_client, alert)
+
+    with as_the_web_process():
+        worker_runs("billing")
+
+    alert.refresh_from_db()
+    assert alert.retry_outcome == (
+        "error: ImproperlyConfigured: CARD_STORAGE_KEYS is not set: billing holds no card keys"
+    )
+    assert alert.resolved_at is None
+    assert "error: ImproperlyConfigured" in admin_client.get(ALERTS).content.decode()
+
+
+def test_a_retry_the_broker_refuses_says_so_and_charges_nothing(
+    admin_client, billed, broker_folder
+):
+    alert = PaymentAlert.objects.get()
+    shutil.rmtree(broker_folder)
+    broker_folder.write_text("not a folder: the broker cannot take the task")
+    try:
+        response = retry(admin_client, alert)
+    finally:
+        broker_folder.unlink()
+
+    assert response.status_code == 200
+    assert "Not queued, the broker refused" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.retry_outcome.startswith("not queued, the broker refused")
+    assert alert.retry_finished_at is not None
+    assert alert.retries == 0
 
 
 def test_retrying_needs_its_own_permission(client, billed):
@@ -76,3 +166,8 @@ def test_retrying_needs_its_own_permission(client, billed):
     page = client.get("/admin/billing_quantum/paymentalert/").content.decode()
 
     assert 'value="retry"' not in page
+
+    forged = retry(client, PaymentAlert.objects.get())
+
+    assert forged.status_code == 200
+    assert PaymentAlert.objects.get().retry_requested_at is None

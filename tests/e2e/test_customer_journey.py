@@ -25,7 +25,7 @@ from tests.billing_quantum.traces import database_dump
 from tests.e2e.accessibility import assert_accessible, field
 from tests.e2e.conftest import Screenshots
 from tests.integration.processes import wait_until
-from tests.integration.system import RunningSystem, StartSystem
+from tests.integration.system import RunningSystem, StartSystem, billing_card_keys
 from ticketing.models import Expert, SupportContract
 from ticketing.models import Ticket as TicketingTicket
 
@@ -227,7 +227,7 @@ def test_a_new_customer_registers_pays_follows_a_ticket_and_answers_its_survey(
 
     # The month's Payment job charges the card; the invoice reaches the portal.
     period = previous_period(date.today())
-    billed = portal.manage("run_payment_job", "--period", period)
+    billed = portal.manage("run_payment_job", "--period", period, extra_env=billing_card_keys())
     assert billed.returncode == 0, billed.stderr
     invoice = backend(
         lambda: Invoice.objects.filter(period=period).first(),

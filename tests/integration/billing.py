@@ -5,7 +5,6 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from billing_quantum.card_keys import card_number_encrypt
@@ -15,20 +14,6 @@ from tests.integration.processes import ManagedProcess
 from tests.integration.system import REPOSITORY, venv_command
 
 PERIOD = "2026-10"
-
-
-def card_keys() -> dict[str, str]:
-    """The test process's card keys, so a job process opens the numbers the test encrypted."""
-    return {
-        name: getattr(settings, name)
-        for name in (
-            "CARD_SEALING_KEY_ID",
-            "CARD_SEALING_PUBLIC_KEY",
-            "CARD_SEALING_PRIVATE_KEYS",
-            "CARD_STORAGE_KEY_ID",
-            "CARD_STORAGE_KEYS",
-        )
-    }
 
 
 def customers_to_bill(count: int, *, number: str = "4242424242424242") -> list[int]:

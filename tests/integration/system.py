@@ -13,6 +13,7 @@ import httpx
 from django.conf import settings
 from django.db import connections
 
+from billing_quantum.card_keys import BILLING_ENV_FILE
 from tests.integration.processes import ManagedProcess, free_port, stop_all
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -51,6 +52,12 @@ def urls_of_test_databases() -> dict[str, str]:
     return urls
 
 
+def billing_card_keys() -> dict[str, str]:
+    """What only billing's worker, and billing's commands, are given: the test process's own
+    private and at-rest keys, so they open what the test sealed or encrypted."""
+    return {"BILLING_CARD_KEYS_FILE": str(settings.CARD_KEYS_FOLDER / BILLING_ENV_FILE)}
+
+
 def venv_command(program: str, arguments: str) -> list[str]:
     """A Procfile-style command line, run with the executables of the test run's virtualenv."""
     return [str(BIN / program), *arguments.split()]
@@ -66,6 +73,9 @@ def system_environment(
         DJANGO_SETTINGS_MODULE="config.settings",
         # One key for all processes: each would otherwise race to create its own in the var folder.
         DJANGO_SECRET_KEY=uuid.uuid4().hex,
+        # Every process may seal card data for billing; only billing's worker gets more.
+        CARD_SEALING_KEY_ID=settings.CARD_SEALING_KEY_ID,
+        CARD_SEALING_PUBLIC_KEY=settings.CARD_SEALING_PUBLIC_KEY,
         SYSOPS_VAR_DIR=str(var_dir),
         CELERY_BROKER_URL=broker_url,
         CELERY_BROKER_KEY_PREFIX=broker_key_prefix,
@@ -79,7 +89,7 @@ def system_environment(
 
 class RunningSystem:
     """Web, workers and scheduler sharing one environment; the web and the workers may get extra
-    variables."""
+    variables, and billing's worker alone its card keys."""
 
     def __init__(
         self,
@@ -107,7 +117,10 @@ class RunningSystem:
                     f"-A config worker --queues {quantum} --concurrency 1 --loglevel INFO"
                     f" --hostname {quantum}-{uuid.uuid4().hex[:8]}@%h",
                 ),
-                extra_env=worker_env,
+                extra_env={
+                    **(worker_env or {}),
+                    **(billing_card_keys() if quantum == "billing" else {}),
+                },
             )
             for quantum in quanta
         }
@@ -177,12 +190,15 @@ class RunningSystem:
             timeout=30,
         )
 
-    def manage(self, *arguments: str) -> subprocess.CompletedProcess[str]:
-        """Runs a management command in a process of its own, as an operator would."""
+    def manage(
+        self, *arguments: str, extra_env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Runs a management command in a process of its own, as an operator would; billing's
+        commands that open cards are given `billing_card_keys()`, as on billing's worker host."""
         return subprocess.run(
             [*venv_command("python", "manage.py"), *arguments],
             cwd=REPOSITORY,
-            env=self.env,
+            env={**self.env, **(extra_env or {})},
             capture_output=True,
             text=True,
             timeout=COMMAND_TIMEOUT_SECONDS,

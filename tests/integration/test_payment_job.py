@@ -13,12 +13,18 @@ from django.conf import settings
 from billing_quantum.models import Invoice, OutboxMessage, Payment, SimulatedProviderCharge
 from customer_quantum.models import InboxMessage
 from customer_quantum.models import Invoice as ReceivedInvoice
-from tests.integration.billing import PERIOD, card_keys, customers_to_bill, payment_job
+from tests.integration.billing import PERIOD, customers_to_bill, payment_job
 from tests.integration.conftest import remember_processes
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
 from tests.integration.servers import broker_dump, delete_keys_with_prefix
-from tests.integration.system import REPOSITORY, StartSystem, system_environment, venv_command
+from tests.integration.system import (
+    REPOSITORY,
+    StartSystem,
+    billing_card_keys,
+    system_environment,
+    venv_command,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -31,14 +37,14 @@ DELIVERY_TIMEOUT_SECONDS = 60
 
 @pytest.fixture
 def job_env(session_key_prefix: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """What a job process needs: the test databases, the test's card keys, a broker key prefix of
+    """What a job process needs: the test databases, billing's card keys, a broker key prefix of
     its own (the messages it publishes are cleaned up, no worker takes them here)."""
     prefix = f"{session_key_prefix}{uuid.uuid4().hex[:8]}:"
     yield system_environment(
         broker_url=settings.CELERY_BROKER_URL,
         broker_key_prefix=prefix,
         var_dir=tmp_path / "var",
-        overrides={**card_keys(), "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.005"},
+        overrides={**billing_card_keys(), "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.005"},
     )
     delete_keys_with_prefix(settings.CELERY_BROKER_URL, prefix)
 
@@ -106,12 +112,12 @@ def test_a_job_killed_mid_run_and_run_again_charges_every_account_once(
 def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_back(
     start_system: StartSystem, fault_report: FaultReport
 ) -> None:
-    system = start_system(overrides=card_keys())
+    system = start_system()
     customer_worker = system.workers["customer"]
     customer_worker.stop()
     customers_to_bill(50)
 
-    run = system.manage("run_payment_job", "--period", PERIOD)
+    run = system.manage("run_payment_job", "--period", PERIOD, extra_env=billing_card_keys())
 
     assert run.returncode == 0, run.stderr
     assert Invoice.objects.count() == 50

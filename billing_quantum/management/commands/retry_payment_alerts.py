@@ -1,4 +1,9 @@
-"""Charges again the payments administrators were alerted about (declined, or no answer)."""
+"""Charges again the payments administrators were alerted about (declined, or no answer).
+
+It charges in this process, which opens card numbers: run it where billing's keys are (billing's
+worker host, with BILLING_CARD_KEYS_FILE or billing's key variables), as the Payment job's command.
+An operator wants the outcome printed when it ends, which a queued task would not give; the admin's
+action, run by the web process that holds no key, queues to billing's worker instead."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,7 +11,10 @@ from billing_quantum.jobs import PeriodInvalid, payment_alerts_retry, period_par
 
 
 class Command(BaseCommand):
-    help = "Retries every payment with an open alert, optionally of one month only."
+    help = (
+        "Retries every payment with an open alert, optionally of one month only. Needs billing's "
+        "card keys: run it on billing's worker host."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--period", help="Only the payments of this month, YYYY-MM.")

@@ -1,4 +1,9 @@
-"""Applies dead letters again once the cause of their failure is fixed."""
+"""Applies dead letters again once the cause of their failure is fixed.
+
+It runs the handlers in this process: run it where the quantum's worker runs, with what that worker
+is given (billing's card keys to replay a card registration). An operator wants each outcome
+printed and a non-zero exit when one still fails; the admin's replay, from the web process, is
+queued to the quantum's worker instead."""
 
 import uuid
 

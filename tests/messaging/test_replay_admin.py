@@ -1,0 +1,176 @@
+"""Replaying dead letters from the admin: the web process only records the request and queues it to
+the quantum's worker, which runs the handler (billing's may open card data, whose keys the web does
+not hold); the lists show it queued, then its outcome. Replaying needs a permission of its own,
+which only a quantum's administrators get."""
+
+import shutil
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from billing_quantum.models import DeadLetter as BillingDeadLetter
+from operations.staff_groups import BILLING_ADMINISTRATORS
+from ticketing.models import DeadLetter, DeadLetterReplay, Ticket
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+LETTERS = "/admin/ticketing/deadletter/"
+REPLAYS = "/admin/ticketing/deadletterreplay/"
+
+
+@pytest.fixture
+def dead_letter(ticket_created, envelope_of):
+    def bury(envelope=None, *, letters=DeadLetter) -> DeadLetter:
+        envelope = envelope or envelope_of(ticket_created())
+        return letters.objects.create(
+            message_id=envelope.get("id"),
+            type="TicketCreated",
+            sender="customer",
+            envelope=envelope,
+            error="InjectedFault: the expert directory is unreachable",
+            deliveries=5,
+            dead_since=timezone.now(),
+        )
+
+    return bury
+
+
+def replay(client: Client, *letters, page: str = LETTERS):
+    return client.post(
+        page,
+        {"action": "replay", "_selected_action": [letter.pk for letter in letters]},
+        follow=True,
+    )
+
+
+def test_a_replay_is_queued_for_the_quantums_worker_then_shows_its_outcome(
+    admin_client, dead_letter, worker_runs
+):
+    letter = dead_letter()
+
+    response = replay(admin_client, letter)
+
+    assert "1 replay(s) queued for the ticketing worker" in response.content.decode()
+    assert DeadLetter.objects.filter(pk=letter.pk).exists()
+    assert not Ticket.objects.exists()
+    assert '<td class="field-last_replay">queued</td>' in admin_client.get(LETTERS).content.decode()
+
+    assert worker_runs("ticketing") == ["messaging.replay_dead_letter"]
+
+    assert Ticket.objects.count() == 1
+    assert not DeadLetter.objects.exists()
+    replayed = DeadLetterReplay.objects.get()
+    assert (replayed.outcome, replayed.requested_by, str(replayed.message_id)) == (
+        "replayed",
+        "admin",
+        str(letter.message_id),
+    )
+    assert replayed.finished_at is not None
+    assert '<td class="field-state">Replayed</td>' in admin_client.get(REPLAYS).content.decode()
+
+
+def test_a_letter_that_still_fails_stays_and_both_lists_say_so(
+    admin_client, dead_letter, worker_runs
+):
+    letter = dead_letter({"garbage": True})
+
+    replay(admin_client, letter)
+    worker_runs("ticketing")
+
+    letter.refresh_from_db()
+    assert "malformed envelope" in letter.error
+    assert letter.deliveries == 6
+    replayed = DeadLetterReplay.objects.get()
+    assert replayed.outcome == "still fails"
+    assert "malformed envelope" in replayed.error
+    assert "still fails" in admin_client.get(LETTERS).content.decode()
+
+
+def test_a_letter_gone_before_its_replay_ran_is_reported_gone(
+    admin_client, dead_letter, worker_runs
+):
+    letter = dead_letter()
+    replay(admin_client, letter)
+    letter.delete()
+
+    worker_runs("ticketing")
+
+    assert DeadLetterReplay.objects.get().outcome == "gone"
+    assert not Ticket.objects.exists()
+
+
+def test_a_replay_delivered_twice_applies_once(
+    admin_client, dead_letter, broker_folder, worker_runs
+):
+    replay(admin_client, dead_letter())
+    (task,) = broker_folder.glob("*.ticketing.msg")
+    copy = task.read_text()
+
+    worker_runs("ticketing")
+    task.write_text(copy)
+    worker_runs("ticketing")
+
+    assert Ticket.objects.count() == 1
+    assert DeadLetterReplay.objects.get().outcome == "replayed"
+
+
+def test_staff_who_may_only_view_dead_letters_cannot_replay_them(
+    client, dead_letter, broker_folder
+):
+    viewer = get_user_model().objects.create_user(username="viewer", is_staff=True)
+    viewer.user_permissions.add(
+        Permission.objects.get(content_type__app_label="ticketing", codename="view_deadletter")
+    )
+    client.force_login(viewer)
+    letter = dead_letter()
+
+    page = client.get(LETTERS)
+    forged = replay(client, letter)
+
+    assert page.status_code == 200
+    assert 'value="replay"' not in page.content.decode()
+    assert forged.status_code == 200
+    assert DeadLetter.objects.filter(pk=letter.pk).exists()
+    assert not DeadLetterReplay.objects.exists()
+    assert not list(broker_folder.glob("*.msg"))
+
+
+def test_billing_administrators_replay_billings_dead_letters_and_no_other_quantums(
+    client, dead_letter
+):
+    call_command("setup_staff_groups")
+    billie = get_user_model().objects.create_user(username="billie", is_staff=True)
+    billie.groups.add(Group.objects.get(name=BILLING_ADMINISTRATORS))
+    client.force_login(billie)
+    dead_letter(letters=BillingDeadLetter)
+
+    assert billie.has_perm("billing_quantum.replay_deadletter")
+    assert 'value="replay"' in client.get("/admin/billing_quantum/deadletter/").content.decode()
+    assert client.get(LETTERS).status_code == 403
+    assert not any(
+        billie.has_perm(f"{quantum}.replay_deadletter")
+        for quantum in ("customer_quantum", "ticketing", "analytics", "notifications")
+    )
+
+
+def test_a_replay_the_broker_refuses_says_so_and_the_letter_stays(
+    admin_client, dead_letter, broker_folder
+):
+    letter = dead_letter()
+    shutil.rmtree(broker_folder)
+    broker_folder.write_text("not a folder: the broker cannot take the task")
+    try:
+        response = replay(admin_client, letter)
+    finally:
+        broker_folder.unlink()
+
+    assert response.status_code == 200
+    assert "Not queued, the broker refused" in response.content.decode()
+    refused = DeadLetterReplay.objects.get()
+    assert (refused.outcome, refused.finished_at is not None) == ("not queued", True)
+    assert DeadLetter.objects.filter(pk=letter.pk).exists()
+    assert not Ticket.objects.exists()
