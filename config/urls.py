@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from analytics.urls import reports
 from config.api_auth import TokenForCredentials
 from customer_quantum.urls import customer_api, portal
-from operations.urls import health, staff
+from operations.urls import health, monitoring, staff
 from ticketing.urls import expert_api
 
 urlpatterns = [
@@ -21,5 +21,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("health/", include(health)),
     path("operations/", include(staff)),
+    path("", include(monitoring)),
 ]
 handler404 = "config.api_errors.not_found"
