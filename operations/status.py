@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from celery import current_app
 from celery.schedules import BaseSchedule, maybe_schedule, schedule
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 from kombu import Connection
@@ -92,7 +92,7 @@ class _DatabaseView:
     dead_letters: int | None = None
     inbox: int | None = None
     unconfirmed_by_receiver: dict[str, tuple[int, datetime]] = field(default_factory=dict)
-    job_runs: dict[str, object] = field(default_factory=dict)
+    job_runs: dict[str, models.Model] = field(default_factory=dict)
 
 
 def system_status() -> SystemStatus:

@@ -54,6 +54,13 @@ def metrics(request: HttpRequest) -> HttpResponse:
             response = HttpResponse("a valid bearer token is required\n", status=401)
             response["WWW-Authenticate"] = "Bearer"
             return response
-    elif not ip_address(request.META["REMOTE_ADDR"]).is_loopback:
+    elif not _from_this_host(request):
         return HttpResponse("metrics are served to this host only: set METRICS_TOKEN\n", status=403)
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def _from_this_host(request: HttpRequest) -> bool:
+    try:
+        return ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:  # a server on a unix socket gives no address: nothing says it is local
+        return False

@@ -50,8 +50,9 @@ def test_a_broker_that_does_not_answer_is_a_figure_not_an_error(client, broker_r
     assert gauges[("sysops_dead_letters", "ticketing")] == 0
 
 
-def test_another_host_is_refused_without_a_token(client):
-    response = client.get("/metrics", REMOTE_ADDR="203.0.113.7")
+@pytest.mark.parametrize("address", ["203.0.113.7", ""], ids=["another host", "no address"])
+def test_another_host_is_refused_without_a_token(client, address):
+    response = client.get("/metrics", REMOTE_ADDR=address)
 
     assert response.status_code == 403
     assert b"METRICS_TOKEN" in response.content
