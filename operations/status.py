@@ -9,7 +9,6 @@ the workers to answer, so it can be scraped every 15 seconds.
 """
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from customer_quantum.selectors import replica_synced_at
 from customer_quantum.services.support_contracts import WATERMARK as SUPPORT_CONTRACTS
 from messaging.broker_notes import DatabaseUnreachable, broker_redis, databases_unreachable
 from messaging.endpoint import describe_error, endpoint_for
+from operations.health import queue_consumers
 from operations.queue_trend import depths_seen, growing_for
 
 # How long the workers have to say which queues they consume: every report waits this long.
@@ -201,7 +201,7 @@ def _broker_view() -> _BrokerView:
             connection.ensure_connection(max_retries=0)
             depths = {quantum: _depth(connection, quantum) for quantum in settings.QUANTA}
             return _BrokerView(
-                consumers=_consumers(connection),
+                consumers=queue_consumers(timeout=WORKERS_ANSWER_SECONDS, connection=connection),
                 depths=depths,
                 growing=_growing(connection, depths),
                 unreachable=databases_unreachable(connection, settings.QUANTA),
@@ -215,18 +215,6 @@ def _depth(connection: Connection, queue: str) -> int:
     # without the prefix and never finds it. Declaring one stores nothing on Redis, where a queue
     # is just its list of messages, and counts the messages the same way.
     return connection.default_channel.queue_declare(queue).message_count
-
-
-def _consumers(connection: Connection) -> dict[str, int]:
-    """How many workers consume each queue, by their own answer (remote control, not gossip)."""
-    answers = current_app.control.inspect(
-        timeout=WORKERS_ANSWER_SECONDS, connection=connection
-    ).active_queues()
-    consumers: dict[str, int] = defaultdict(int)
-    for queues in (answers or {}).values():
-        for queue in {queue["name"] for queue in queues}:
-            consumers[queue] += 1
-    return consumers
 
 
 def _growing(connection: Connection, depths: dict[str, int]) -> dict[str, timedelta]:
