@@ -49,8 +49,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """With METRICS_TOKEN set, a scraper sends it as a bearer token; without it, only this host
     may scrape (the figures name the quanta and their load, which is not for the internet)."""
     if settings.METRICS_TOKEN:
-        sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(sent.encode(), settings.METRICS_TOKEN.encode()):
+        scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            sent.encode(), settings.METRICS_TOKEN.encode()
+        ):
             response = HttpResponse("a valid bearer token is required\n", status=401)
             response["WWW-Authenticate"] = "Bearer"
             return response

@@ -63,6 +63,7 @@ def test_with_a_token_set_every_scraper_must_send_it(client, settings, broker_re
 
     missing = client.get("/metrics")
     wrong = client.get("/metrics", headers={"Authorization": "Bearer guess"})
+    unnamed = client.get("/metrics", headers={"Authorization": "s3cret-scrape-token"})
     right = client.get(
         "/metrics",
         headers={"Authorization": "Bearer s3cret-scrape-token"},
@@ -70,6 +71,6 @@ def test_with_a_token_set_every_scraper_must_send_it(client, settings, broker_re
     )
 
     assert (missing.status_code, missing["WWW-Authenticate"]) == (401, "Bearer")
-    assert wrong.status_code == 401
+    assert wrong.status_code == unnamed.status_code == 401
     assert right.status_code == 200
     assert ("sysops_broker_up", None) in _gauges(right)
