@@ -313,11 +313,14 @@ MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=7)
 MESSAGING_DELIVERY = env.str("MESSAGING_DELIVERY", default="broker")
 if MESSAGING_DELIVERY not in ("broker", "inline"):
     raise ValueError(f"MESSAGING_DELIVERY must be broker or inline, not {MESSAGING_DELIVERY!r}")
-# quanta_status reports a problem (and exits non-zero) past these.
+# quanta_status reports a problem (and exits non-zero) past these. A message is confirmed within a
+# sweep interval or two of its sending when all is well, so a minute means something is stuck.
 QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS = env.float(
-    "QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS", default=600.0
+    "QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS", default=60.0
 )
 QUANTA_STATUS_MAX_QUEUE_DEPTH = env.int("QUANTA_STATUS_MAX_QUEUE_DEPTH", default=10_000)
+# /metrics asks for this bearer token when set; without it, only this host may scrape.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Celery: one queue per quantum, named after it; JSON only; a message is acknowledged only after its
 # handler committed, and re-queued if the worker dies.

@@ -7,7 +7,7 @@ from analytics.urls import reports
 from customer_quantum.urls import customer_api, portal
 from identity.urls import auth_api
 from identity.urls import pages as identity_pages
-from operations.urls import health, staff
+from operations.urls import health, monitoring, staff
 from ticketing.urls import expert_api
 
 urlpatterns = [
@@ -23,5 +23,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("health/", include(health)),
     path("operations/", include(staff)),
+    path("", include(monitoring)),
 ]
 handler404 = "config.api_errors.not_found"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from messaging import broker
+from messaging.broker_notes import note_database_reachable, note_database_unreachable
 from messaging.endpoint import RetryLater, describe_error, endpoint_for, retry_delay
 from messaging.job_runs import job_run_recorded
 from messaging.replays import REPLAY_TASK, dead_letter_replay_run
@@ -34,13 +35,16 @@ def deliver(task, receiver: str, envelope: dict) -> None:
         endpoint_for(receiver).receive(envelope)
     except RetryLater as later:
         # The budget is counted in the receiver's inbox, so Celery itself never gives up.
+        note_database_reachable(task.app, receiver)
         raise task.retry(countdown=later.delay) from None
-    except DatabaseError:
+    except DatabaseError as error:
         # The receiver's own database is away, so not even the delivery could be counted: try
         # again later rather than let the broker drop the message (handler errors never get here).
-        raise task.retry(
-            countdown=min(retry_delay(task.request.retries + 1), DATABASE_AWAY_RETRY_MAX_SECONDS)
-        ) from None
+        # Said in the broker too, where the status report sees it without that database.
+        delay = min(retry_delay(task.request.retries + 1), DATABASE_AWAY_RETRY_MAX_SECONDS)
+        note_database_unreachable(task.app, receiver, describe_error(error), retry_in=delay)
+        raise task.retry(countdown=delay) from None
+    note_database_reachable(task.app, receiver)
 
 
 @shared_task(name="messaging.sweep_outbox", bind=True)

@@ -4,12 +4,14 @@ The portal needs only identity and the customer database (invariant 2): a broker
 quantum being down is reported, but does not make the web process unready.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from celery import current_app
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import DatabaseError
+from kombu import Connection
 
 WEB_NEEDS = (DEFAULT_DB_ALIAS, "customer")
 PING_TIMEOUT_SECONDS = 2.0
@@ -43,17 +45,22 @@ def broker_check() -> Check:
     return Check("broker")
 
 
+def queue_consumers(*, timeout: float, connection: Connection | None = None) -> dict[str, int]:
+    """How many workers consume each queue, by their own answer (remote control, not gossip)."""
+    answers = current_app.control.inspect(timeout=timeout, connection=connection).active_queues()
+    consumers: dict[str, int] = defaultdict(int)
+    for queues in (answers or {}).values():
+        for queue in {queue["name"] for queue in queues}:
+            consumers[queue] += 1
+    return consumers
+
+
 def workers_listening(quantum: str) -> Check:
     """Asks the workers that consume the quantum's queue to answer; none answering is a problem."""
     try:
-        queues_by_worker = current_app.control.inspect(timeout=PING_TIMEOUT_SECONDS).active_queues()
+        listening = queue_consumers(timeout=PING_TIMEOUT_SECONDS).get(quantum)
     except Exception as error:
         return Check(f"{quantum} workers", f"{type(error).__name__}: {error}")
-    listening = [
-        worker
-        for worker, queues in (queues_by_worker or {}).items()
-        if any(queue["name"] == quantum for queue in queues)
-    ]
     if not listening:
         return Check(f"{quantum} workers", f"no worker answered on the {quantum} queue")
     return Check(f"{quantum} workers")

@@ -11,3 +11,5 @@ health = (
 )
 
 staff = ([path("status/", views.quanta_status, name="quanta-status")], "operations")
+
+monitoring = ([path("metrics", views.metrics, name="metrics")], "monitoring")

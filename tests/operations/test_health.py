@@ -1,20 +1,10 @@
 """Health endpoints and the worker probe: what is needed decides readiness, the rest is reported."""
 
 import pytest
-from celery import current_app
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-@pytest.fixture
-def broker_refusing():
-    """A broker address nothing listens on: a real refusal, not a mock."""
-    configured = current_app.conf.broker_url
-    current_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    yield
-    current_app.conf.broker_url = configured
 
 
 def test_the_web_process_is_alive(client):
