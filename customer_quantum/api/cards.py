@@ -8,8 +8,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from config.api_fields import StrictCharField, StrictIntegerField
 from customer_quantum.api.access import CustomerAPIView
-from customer_quantum.api.fields import StrictCharField, StrictIntegerField
 from customer_quantum.models import CardSummary
 from customer_quantum.services.cards import card_register
 

@@ -7,8 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_fields import StrictCharField, StrictEmailField, StrictModelSerializer
 from customer_quantum.api.access import CustomerAPIView
-from customer_quantum.api.fields import StrictCharField, StrictEmailField, StrictModelSerializer
 from customer_quantum.models import Customer, NotificationPreference, SupportContract, SupportPlan
 from customer_quantum.selectors import support_contracts_offered, support_plan_of
 from customer_quantum.services.customers import (

@@ -6,8 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 
+from config.api_fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from customer_quantum.api.access import CustomerAPIView
-from customer_quantum.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from customer_quantum.services.surveys import (
     SurveyAlreadyAnswered,
     SurveyExpired,

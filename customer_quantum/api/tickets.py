@@ -2,8 +2,8 @@
 
 from rest_framework import generics
 
+from config.api_fields import StrictModelSerializer
 from customer_quantum.api.access import CustomerAPIView
-from customer_quantum.api.fields import StrictModelSerializer
 from customer_quantum.models import Ticket
 from customer_quantum.selectors import tickets_of
 from customer_quantum.services.tickets import ticket_submit

@@ -1,0 +1,55 @@
+"""The API's input fields, used by every quantum's serializers: they take JSON's types as they are.
+
+DRF's own turn `0` into `"0"`, `"12"` into `12` and `"yes"` into `True`, which hides a client's
+mistake and lets the API accept what its schema says it refuses.
+"""
+
+from django.db import models
+from rest_framework import serializers
+
+
+class TextOnly:
+    """A JSON string or a 400, before the field's own checks."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(TextOnly, serializers.CharField):
+    pass
+
+
+class StrictEmailField(TextOnly, serializers.EmailField):
+    pass
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` only: DRF's own reads `"yes"`, `1` or `"off"` as answers to a question."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.BooleanField: StrictBooleanField,
+    }
