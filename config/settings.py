@@ -4,6 +4,7 @@ With nothing set, the embedded default runs without servers: one SQLite file per
 Celery broker that keeps its messages on local disk, all under the git-ignored `var/` folder.
 """
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -15,8 +16,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
+# What a process writes (the embedded default's databases, keys, mail and broker data under var/,
+# and whatever else it creates) is readable by the account that runs it only: every process of
+# the project reads these settings before it writes a file. The folder is made private as well,
+# which also closes files an older checkout created readable by all.
+os.umask(0o077)
 VAR_DIR = Path(env("SYSOPS_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)
 
 
 def _embedded_secret_key() -> str:
