@@ -225,6 +225,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customer portal and expert APIs of the Sysops Squad quanta.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get components of their own, which state what input refuses (a blank text is
+    # `minLength: 1`) and leave out what only answers carry (ids, statuses).
+    "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api_schema.document_error_responses",
