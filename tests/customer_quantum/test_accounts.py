@@ -272,6 +272,25 @@ def test_an_address_of_another_customer_answers_the_same_and_its_owner_is_told(a
     )
 
 
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("not-an-address", "Enter a valid email address."),
+        ("alice@localhost", "Enter an e-mail address that can receive mail."),
+    ],
+)
+def test_a_new_address_mail_cannot_reach_is_a_400_and_nothing_is_sent(
+    api, customer, address, reason
+):
+    response = api.patch("/api/customer/profile/", {"email": address, "phone": "1"})
+
+    assert response.status_code == 400
+    assert response.data["email"] == [reason]
+    customer.refresh_from_db()
+    assert customer.phone != "1"
+    assert mails_requested() == []
+
+
 def test_the_portal_profile_answers_the_same_for_a_free_and_a_taken_address(client, customer_user):
     CustomerFactory(email="taken@example.com")
     client.force_login(customer_user)
