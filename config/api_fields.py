@@ -5,6 +5,7 @@ mistake and lets the API accept what its schema says it refuses.
 """
 
 from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 
@@ -19,6 +20,21 @@ class TextOnly:
 
 class StrictCharField(TextOnly, serializers.CharField):
     pass
+
+
+class StrictTextSchema(OpenApiSerializerFieldExtension):
+    """States in the schema what a text field refuses beyond its length: a NUL character (no
+    database stores it) and, where blanks are refused, text that is blank once its surrounding
+    whitespace is trimmed. A schema that allowed those would promise what the API turns down."""
+
+    target_class = StrictCharField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            must_show = not self.target.allow_blank and self.target.trim_whitespace
+            schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if must_show else r"^[^\x00]*$"
+        return schema
 
 
 class StrictEmailField(TextOnly, serializers.EmailField):

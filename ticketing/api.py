@@ -142,12 +142,16 @@ class AssignmentComplete(AssignmentStep):
 
 
 class ArticleSerializer(StrictModelSerializer):
-    author = serializers.CharField(source="author.name", default="", read_only=True)
+    author = serializers.SerializerMethodField()
 
     class Meta:
         model = Article
         fields = ["id", "title", "body", "device_category", "author", "created_at", "updated_at"]
         read_only_fields = ["id", "author", "created_at", "updated_at"]
+
+    def get_author(self, article: Article) -> str:
+        """The author's name; blank once the author's expert profile is gone."""
+        return article.author.name if article.author else ""
 
 
 class ArticleListCreate(ExpertAPIView, generics.ListCreateAPIView):

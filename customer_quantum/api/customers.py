@@ -32,6 +32,7 @@ class ProfileSerializer(StrictModelSerializer):
 
 class RegistrationSerializer(ProfileSerializer):
     username = StrictCharField(max_length=150)
+    email = StrictEmailField(max_length=254)
     password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
     notification_preference = serializers.ChoiceField(
         choices=NotificationPreference.choices, default=NotificationPreference.EMAIL
