@@ -63,11 +63,13 @@ def customer_register(
     if _registration_refused(username=username, name=name, email=email):
         return
 
-    # Two databases, so two transactions nested: a failure in either rolls both back.
+    # Two databases, so two transactions nested: a failure in either rolls both back. The input is
+    # checked already; only the database's unique keys stand between a concurrent registration
+    # and this one, and they answer like a taken name, never with a message of their own.
     try:
         with transaction.atomic(using=DEFAULT_DB_ALIAS), transaction.atomic(using=DATABASE):
             user.save()
-            customer = customer_create(user_id=user.id, name=name, email=email, **profile)
+            customer = Customer.objects.create(user_id=user.id, name=name, email=email, **profile)
             address_email(
                 name=customer.name,
                 email=customer.email,
