@@ -32,8 +32,8 @@ class StrictTextSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if direction == "request":
-            must_show = not self.target.allow_blank and self.target.trim_whitespace
-            schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if must_show else r"^[^\x00]*$"
+            refuses_blank = not self.target.allow_blank and self.target.trim_whitespace
+            schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if refuses_blank else r"^[^\x00]*$"
         return schema
 
 

@@ -73,9 +73,9 @@ class PlanChoiceSerializer(serializers.Serializer):
 
 
 class Register(APIView):
-    """Opens a customer account, then exchange the credentials for a token at /api/auth/token/.
-    The answer is a 202 whether an account was opened or the username or address was taken:
-    what happened is e-mailed to the address given."""
+    """Opens a customer account, whose credentials then get a token at /api/auth/token/. The
+    answer is a 202 whether an account was opened or the username or address was taken: what
+    happened is e-mailed to the address given."""
 
     permission_classes = [AllowAny]
     throttle_scope = "credentials"
