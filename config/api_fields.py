@@ -1,18 +1,43 @@
-"""Input fields that take JSON's types as they are: DRF's own turn `0` into `"0"` and `"12"` into
-`12`, which hides a client's mistake and lets the API accept what its schema says it refuses."""
+"""The API's input fields, used by every quantum's serializers: they take JSON's types as they are.
+
+DRF's own turn `0` into `"0"`, `"12"` into `12` and `"yes"` into `True`, which hides a client's
+mistake and lets the API accept what its schema says it refuses.
+"""
 
 from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 
-class StrictCharField(serializers.CharField):
+class TextOnly:
+    """A JSON string or a 400, before the field's own checks."""
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
 
 
-class StrictEmailField(serializers.EmailField, StrictCharField):
+class StrictCharField(TextOnly, serializers.CharField):
+    pass
+
+
+class StrictTextSchema(OpenApiSerializerFieldExtension):
+    """States in the schema what a text field refuses beyond its length: a NUL character (no
+    database stores it) and, where blanks are refused, text that is blank once its surrounding
+    whitespace is trimmed. A schema that allowed those would promise what the API turns down."""
+
+    target_class = StrictCharField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            refuses_blank = not self.target.allow_blank and self.target.trim_whitespace
+            schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if refuses_blank else r"^[^\x00]*$"
+        return schema
+
+
+class StrictEmailField(TextOnly, serializers.EmailField):
     pass
 
 
@@ -23,17 +48,6 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
-        models.EmailField: StrictEmailField,
-        models.IntegerField: StrictIntegerField,
-        models.PositiveSmallIntegerField: StrictIntegerField,
-    }
-
-
 class StrictBooleanField(serializers.BooleanField):
     """`true` or `false` only: DRF's own reads `"yes"`, `1` or `"off"` as answers to a question."""
 
@@ -41,3 +55,17 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.BooleanField: StrictBooleanField,
+    }

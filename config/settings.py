@@ -19,8 +19,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
+# What a process writes (the embedded default's databases, keys, mail and broker data under var/,
+# and whatever else it creates) is readable by the account that runs it only: every process of
+# the project reads these settings before it writes a file. The folder is made private as well,
+# which also closes files an older checkout created readable by all.
+os.umask(0o077)
 VAR_DIR = Path(env("SYSOPS_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)
 
 
 def _embedded_secret_key() -> str:
@@ -236,6 +242,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customer portal and expert APIs of the Sysops Squad quanta.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get components of their own, which state what input refuses (a blank text is
+    # `minLength: 1`) and leave out what only answers carry (ids, statuses).
+    "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api_schema.document_error_responses",

@@ -40,6 +40,10 @@ class ProfileForm(forms.ModelForm):
         fields = ["name", "email", "phone", "address", "notification_preference"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
+    def validate_unique(self) -> None:
+        """Not here: the form would say that an address is another customer's. The service sends
+        a new address a link instead, and tells the owner of a taken one."""
+
 
 class CardSecretInput(forms.TextInput):
     """A typed card number or CVC is never sent back to the browser, not even to redisplay a form."""

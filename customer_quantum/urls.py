@@ -18,6 +18,7 @@ portal = (
         path("tickets/<uuid:ticket_id>/", ticket_pages.ticket_detail, name="ticket-detail"),
         path("register/", account_pages.register, name="register"),
         path("profile/", account_pages.profile, name="profile"),
+        path("profile/email/<str:token>/", account_pages.email_confirm, name="email-confirm"),
         path("plan/", account_pages.plan, name="plan"),
         path("cards/", card_pages.card_list, name="card-list"),
         path("cards/new/", card_pages.card_new, name="card-new"),

@@ -40,6 +40,11 @@ class NotificationType(enum.StrEnum):
     EXPERT_ASSIGNED = "expert_assigned"  # to the customer: who is coming, and by when
     INVOICE_ISSUED = "invoice_issued"  # to the customer: the month's invoice
     SURVEY_INVITED = "survey_invited"  # to the customer: how did we do? (a single-use link)
+    ACCOUNT_OPENED = "account_opened"  # to a new customer: the account is open, how to sign in
+    # To the owner of an address somebody else tried to register or to put on their profile.
+    ADDRESS_IN_USE = "address_in_use"
+    USERNAME_UNAVAILABLE = "username_unavailable"  # to a registrant: choose another username
+    EMAIL_CONFIRMATION = "email_confirmation"  # to a customer's new address: the link to confirm it
 
 
 class Recipient(BaseModel):

@@ -2,10 +2,12 @@
 
 from collections.abc import Callable
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from config.api_fields import StrictCharField, StrictModelSerializer
 from ticketing import services
 from ticketing.models import Article, Assignment, Expert
 from ticketing.selectors import articles_search, assignments_of, expert_of_user
@@ -73,11 +75,11 @@ class AssignmentList(ExpertAPIView, generics.ListAPIView):
 
 
 class RejectionSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = StrictCharField(max_length=1000)
 
 
 class CompletionSerializer(serializers.Serializer):
-    resolution_notes = serializers.CharField(max_length=5000)
+    resolution_notes = StrictCharField(max_length=5000)
 
 
 class AssignmentStep(ExpertAPIView):
@@ -103,10 +105,24 @@ class AssignmentStep(ExpertAPIView):
         return Response(AssignmentSerializer(assignment).data)
 
 
+def step_schema(request: type[serializers.Serializer] | None):
+    return extend_schema_view(
+        post=extend_schema(
+            request=request,
+            responses={
+                200: AssignmentSerializer,
+                409: OpenApiResponse(description="The assignment cannot take this step now."),
+            },
+        )
+    )
+
+
+@step_schema(request=None)
 class AssignmentAccept(AssignmentStep):
     step = staticmethod(services.assignment_accept)
 
 
+@step_schema(request=RejectionSerializer)
 class AssignmentReject(AssignmentStep):
     """Declines the assignment with a reason; the ticket goes back to the queue for another expert."""
 
@@ -114,22 +130,28 @@ class AssignmentReject(AssignmentStep):
     input_serializer = RejectionSerializer
 
 
+@step_schema(request=None)
 class AssignmentStart(AssignmentStep):
     step = staticmethod(services.assignment_start)
 
 
+@step_schema(request=CompletionSerializer)
 class AssignmentComplete(AssignmentStep):
     step = staticmethod(services.assignment_complete)
     input_serializer = CompletionSerializer
 
 
-class ArticleSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.name", default="", read_only=True)
+class ArticleSerializer(StrictModelSerializer):
+    author = serializers.SerializerMethodField()
 
     class Meta:
         model = Article
         fields = ["id", "title", "body", "device_category", "author", "created_at", "updated_at"]
         read_only_fields = ["id", "author", "created_at", "updated_at"]
+
+    def get_author(self, article: Article) -> str:
+        """The author's name; blank once the author's expert profile is gone."""
+        return article.author.name if article.author else ""
 
 
 class ArticleListCreate(ExpertAPIView, generics.ListCreateAPIView):

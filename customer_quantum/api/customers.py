@@ -1,6 +1,5 @@
 """Registration, profile, the support-contract catalog and the customer's plan over the API."""
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -12,6 +11,7 @@ from customer_quantum.api.access import CustomerAPIView
 from customer_quantum.models import Customer, NotificationPreference, SupportContract, SupportPlan
 from customer_quantum.selectors import support_contracts_offered, support_plan_of
 from customer_quantum.services.customers import (
+    REGISTRATION_RECEIVED,
     customer_profile_update,
     customer_register,
     support_plan_choose,
@@ -19,8 +19,11 @@ from customer_quantum.services.customers import (
 
 
 class ProfileSerializer(StrictModelSerializer):
-    # Uniqueness is the service's rule (case-insensitive, and it must hold across registrations).
-    email = StrictEmailField(max_length=254)
+    # Whether an address is taken is the service's business, and never the answer's.
+    email = StrictEmailField(
+        max_length=254,
+        help_text="A new address takes effect once confirmed from the link e-mailed to it.",
+    )
 
     class Meta:
         model = Customer
@@ -29,6 +32,7 @@ class ProfileSerializer(StrictModelSerializer):
 
 class RegistrationSerializer(ProfileSerializer):
     username = StrictCharField(max_length=150)
+    email = StrictEmailField(max_length=254)
     password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
     notification_preference = serializers.ChoiceField(
         choices=NotificationPreference.choices, default=NotificationPreference.EMAIL
@@ -38,14 +42,8 @@ class RegistrationSerializer(ProfileSerializer):
         fields = ["username", "password", *ProfileSerializer.Meta.fields]
 
 
-class RegisteredCustomerSerializer(ProfileSerializer):
-    username = serializers.SerializerMethodField()
-
-    class Meta(ProfileSerializer.Meta):
-        fields = ["username", *ProfileSerializer.Meta.fields]
-
-    def get_username(self, customer: Customer) -> str:
-        return get_user_model().objects.get(pk=customer.user_id).username
+class RegistrationReceivedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class SupportContractSerializer(serializers.ModelSerializer):
@@ -75,17 +73,20 @@ class PlanChoiceSerializer(serializers.Serializer):
 
 
 class Register(APIView):
-    """Opens a customer account; then exchange the credentials for a token at /api/auth/token/."""
+    """Opens a customer account, whose credentials then get a token at /api/auth/token/. The
+    answer is a 202 whether an account was opened or the username or address was taken: what
+    happened is e-mailed to the address given."""
 
     permission_classes = [AllowAny]
     throttle_scope = "credentials"
 
-    @extend_schema(request=RegistrationSerializer, responses={201: RegisteredCustomerSerializer})
+    @extend_schema(request=RegistrationSerializer, responses={202: RegistrationReceivedSerializer})
     def post(self, request):
         registration = RegistrationSerializer(data=request.data)
         registration.is_valid(raise_exception=True)
-        customer = customer_register(**registration.validated_data)
-        return Response(RegisteredCustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+        customer_register(**registration.validated_data)
+        received = REGISTRATION_RECEIVED.format(email=registration.validated_data["email"])
+        return Response({"detail": received}, status=status.HTTP_202_ACCEPTED)
 
 
 class Profile(CustomerAPIView):

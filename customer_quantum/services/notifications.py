@@ -1,6 +1,8 @@
-"""What the customer quantum asks notifications to tell a customer, by the customer's preference."""
+"""What the customer quantum asks notifications to tell a customer or an e-mail address."""
 
 from datetime import datetime
+
+from django.utils import timezone
 
 from customer_quantum.apps import DATABASE
 from customer_quantum.models import Customer, NotificationPreference
@@ -32,5 +34,22 @@ def customer_notify(
             context=context,
             reference=reference,
             requested_at=requested_at,
+        )
+    )
+
+
+def address_email(
+    *, name: str, email: str, notification_type: NotificationType, context: dict[str, str]
+) -> None:
+    """An e-mail to an address, whatever its owner's preference: what is said about an e-mail
+    address is said to that address, the one place only its owner reads."""
+    endpoint_for(DATABASE).publish(
+        NotificationRequested(
+            recipient=Recipient(name=name, email=email),
+            channel=Channel.EMAIL,
+            notification_type=notification_type,
+            context=context,
+            reference="account",
+            requested_at=timezone.now(),
         )
     )

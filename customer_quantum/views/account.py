@@ -1,7 +1,6 @@
 """Portal pages for the customer's account: registration, profile and support plan."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +8,8 @@ from django.shortcuts import redirect, render
 from customer_quantum.forms import ProfileForm, RegistrationForm
 from customer_quantum.selectors import support_contracts_offered, support_plan_of
 from customer_quantum.services.customers import (
+    REGISTRATION_RECEIVED,
+    customer_email_confirm,
     customer_profile_update,
     customer_register,
     support_plan_choose,
@@ -17,22 +18,18 @@ from customer_quantum.views.access import customer_page
 
 
 def register(request: HttpRequest) -> HttpResponse:
+    """Whether an account was opened or the username or address was taken, the page answers the
+    same and the e-mail tells what happened: signing in at once would tell it to anybody."""
     form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.cleaned_data.items() if k != "password_again"}
         try:
-            customer = customer_register(**details)
+            customer_register(**details)
         except ValidationError as refused:
             form.add_error(None, refused)
         else:
-            # The account was just made, not authenticated: name the backend that owns it.
-            login(
-                request,
-                get_user_model().objects.get(pk=customer.user_id),
-                backend="django.contrib.auth.backends.ModelBackend",
-            )
-            messages.success(request, f"Welcome, {customer.name}. Now choose your support plan.")
-            return redirect("portal:plan")
+            messages.success(request, REGISTRATION_RECEIVED.format(email=details["email"]))
+            return redirect("login")
     return render(request, "customer_quantum/register.html", {"form": form})
 
 
@@ -40,14 +37,32 @@ def register(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest, customer) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=customer)
     if request.method == "POST" and form.is_valid():
+        asked_email = form.cleaned_data["email"]
         try:
-            customer_profile_update(customer=customer, **form.cleaned_data)
+            customer = customer_profile_update(customer=customer, **form.cleaned_data)
         except ValidationError as refused:
             form.add_error(None, refused)
         else:
             messages.success(request, "Your profile is saved.")
+            if asked_email.casefold() != customer.email.casefold():
+                messages.info(
+                    request,
+                    f"We have sent a link to {asked_email}: "
+                    "the new address takes effect once you open it.",
+                )
             return redirect("portal:profile")
     return render(request, "customer_quantum/profile.html", {"form": form})
+
+
+@customer_page
+def email_confirm(request: HttpRequest, customer, token: str) -> HttpResponse:
+    try:
+        customer_email_confirm(customer=customer, token=token)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"Your e-mail address is now {customer.email}.")
+    return redirect("portal:profile")
 
 
 @customer_page

@@ -463,7 +463,7 @@ def test_the_schema_documents_the_survey_and_its_refusals(api):
 
     operation = schema["paths"]["/api/customer/tickets/{id}/survey/"]["post"]
     assert {"201", "400", "404", "409", "410"} <= set(operation["responses"])
-    answer = schema["components"]["schemas"]["SurveyAnswer"]
+    answer = schema["components"]["schemas"]["SurveyAnswerRequest"]
     assert answer["required"] == ["rating"]
     assert (
         answer["properties"]["rating"]["minimum"],

@@ -1,7 +1,12 @@
 import pytest
+from django.contrib.auth import get_user_model
 
 from identity.services import api_token_issue
 from tests.customer_quantum.factories import CustomerFactory, SupportContractFactory
+from tests.ticketing.factories import ArticleFactory, ExpertFactory
+from tests.ticketing.factories import TicketFactory as TicketingTicketFactory
+from ticketing.jobs import tickets_assign
+from ticketing.models import Assignment
 
 
 @pytest.fixture
@@ -21,3 +26,23 @@ def token_of(db):
         return api_token_issue(user=user)[1]
 
     return key
+
+
+@pytest.fixture
+def expert_user(db):
+    user = get_user_model().objects.create_user(username="expert")
+    ExpertFactory(user_id=user.id, name="Ada Expert")
+    return user
+
+
+@pytest.fixture
+def assignment(expert_user) -> Assignment:
+    """A ticket offered to the expert, waiting for their answer."""
+    TicketingTicketFactory()
+    tickets_assign()
+    return Assignment.objects.get()
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory()

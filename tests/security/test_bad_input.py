@@ -1,14 +1,18 @@
-"""Bad input to every customer API endpoint that takes a body: a 4xx saying what is wrong, never a
-500, and nothing stored. Unknown fields are ignored (DRF's rule, kept everywhere): they are never
+"""Bad input to every API endpoint: a 4xx saying what is wrong, never a 500, and nothing stored. Unknown fields are ignored (DRF's rule, kept everywhere): they are never
 stored, and read-only fields such as a ticket's status or id cannot be set by sending them."""
 
 import json
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
 
+from config.api_parsers import MAX_DEPTH, TOO_DEEP
 from customer_quantum.models import (
     CardSummary,
     Customer,
@@ -19,6 +23,7 @@ from customer_quantum.models import (
 )
 from customer_quantum.services.surveys import survey_invitation_create
 from tests.customer_quantum.factories import TicketFactory
+from ticketing.models import Article
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -81,6 +86,12 @@ STRING_FIELDS = {
     for name, (_, _, body) in ENDPOINTS.items()
 }
 WRONG_TYPES = [["a list"], {"an": "object"}, True, None, 12]
+# Every operation the API documents: a new one is covered the day it is added.
+OPERATIONS = [
+    pytest.param(method, path, "requestBody" in operation, id=f"{method} {path}")
+    for path, operations in SchemaGenerator().get_schema(request=None, public=True)["paths"].items()
+    for method, operation in operations.items()
+]
 
 
 @pytest.fixture(autouse=True)
@@ -111,6 +122,19 @@ def send(api, endpoint: str, body) -> object:
 def send_raw(api, endpoint: str, raw: bytes) -> object:
     method, url, _ = ENDPOINTS[endpoint]
     return getattr(api, method)(url, raw, content_type="application/json")
+
+
+def signed_in_for(path: str, customer_user, expert_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(expert_user if path.startswith("/api/ticketing/") else customer_user)
+    return client
+
+
+def url_of(path: str, assignment, article) -> str:
+    """The operation's URL for one of the caller's own objects, so the view gets to read the body."""
+    if "assignments" in path:
+        return path.format(id=assignment.pk)
+    return path.format(id=article.pk if "articles" in path else SURVEY_TICKET)
 
 
 def field_cases():
@@ -185,13 +209,35 @@ def test_a_huge_body_is_a_413(api, customer, settings, endpoint):
     assert stored(customer) == before
 
 
-@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_a_form_body_is_a_415_the_api_takes_json(api, customer, endpoint):
-    method, url, body = ENDPOINTS[endpoint]
+@pytest.mark.parametrize("encoding", ["multipart", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize(
+    ("method", "path", "takes_a_body"), [op for op in OPERATIONS if op.values[2]]
+)
+def test_a_form_body_is_a_415_the_api_takes_json(
+    customer, customer_user, expert_user, assignment, article, method, path, takes_a_body, encoding
+):
+    client = signed_in_for(path, customer_user, expert_user)
+    form = {"title": "Laptop is dead", "username": "alice", "password": "a long pass phrase 42"}
+    before = stored(customer), assignment.status, article.body
 
-    response = getattr(api, method)(url, body, format="multipart")
+    if encoding == "multipart":
+        response = client.generic(
+            method.upper(),
+            url_of(path, assignment, article),
+            encode_multipart(BOUNDARY, form),
+            content_type=MULTIPART_CONTENT,
+        )
+    else:
+        response = client.generic(
+            method.upper(),
+            url_of(path, assignment, article),
+            urlencode(form),
+            content_type=encoding,
+        )
 
-    assert response.status_code == 415
+    assert response.status_code == 415, response.content
+    assert "Unsupported media type" in response.json()["detail"]
+    assert (stored(customer), assignment.status, article.body) == before
 
 
 @pytest.mark.parametrize(
@@ -310,3 +356,85 @@ def test_a_survey_answer_cannot_speak_for_another_customer_or_survey(api, custom
     assert "favourite_colour" not in sent.payload
     theirs.refresh_from_db()
     assert theirs.used_at is None
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(("method", "path", "takes_a_body"), OPERATIONS)
+def test_a_body_nested_ten_thousand_deep_is_a_400_or_ignored_never_a_500(
+    customer, customer_user, expert_user, assignment, article, method, path, takes_a_body
+):
+    client = signed_in_for(path, customer_user, expert_user)
+    before = stored(customer), assignment.status, article.body
+
+    response = client.generic(
+        method.upper(),
+        url_of(path, assignment, article),
+        nested(10_000),
+        content_type="application/json",
+    )
+
+    if takes_a_body:
+        assert response.status_code == 400, response.content
+        assert response.json() == {"detail": TOO_DEEP}
+        assignment.refresh_from_db()
+        article.refresh_from_db()
+        assert (stored(customer), assignment.status, article.body) == before
+    else:
+        assert response.status_code < 500, response.content
+
+
+def test_the_api_has_the_operations_the_deep_body_test_walks():
+    assert len(OPERATIONS) == 24
+
+
+def test_nesting_up_to_the_limit_is_read_and_one_level_more_is_refused(api, customer):
+    # The object itself is the first level.
+    at_limit = f'{{"title": {nested(MAX_DEPTH - 1)}}}'
+    past_limit = f'{{"title": {nested(MAX_DEPTH)}}}'
+
+    read = send_raw(api, "ticket", at_limit.encode())
+    refused = send_raw(api, "ticket", past_limit.encode())
+
+    assert read.status_code == refused.status_code == 400
+    assert "title" in read.json()
+    assert refused.json() == {"detail": TOO_DEEP}
+
+
+@pytest.mark.parametrize(
+    ("step", "body", "field"),
+    [
+        ("articles", {"title": "Fan noise", "body": 0}, "body"),
+        ("articles", {"title": 12, "body": "Clean the fan."}, "title"),
+        (
+            "articles",
+            {"title": "Fan noise", "body": "Clean it.", "device_category": 1},
+            "device_category",
+        ),
+        ("reject", {"reason": 0}, "reason"),
+        ("reject", {"reason": ["too far"]}, "reason"),
+        ("complete", {"resolution_notes": True}, "resolution_notes"),
+    ],
+)
+def test_the_expert_api_takes_no_number_as_text(expert_user, assignment, step, body, field):
+    client = APIClient()
+    client.force_authenticate(expert_user)
+    url = (
+        "/api/ticketing/articles/"
+        if step == "articles"
+        else f"/api/ticketing/assignments/{assignment.pk}/{step}/"
+    )
+    if step == "complete":
+        for earlier in ("accept", "start"):
+            client.post(f"/api/ticketing/assignments/{assignment.pk}/{earlier}/")
+    assignment.refresh_from_db()
+    before = Article.objects.count(), assignment.status
+
+    response = client.post(url, body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assignment.refresh_from_db()
+    assert (Article.objects.count(), assignment.status) == before
