@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customer_quantum', '0008_batched_confirmations'),
+        ('customer_quantum', '0009_dead_letter_replays'),
     ]
 
     operations = [

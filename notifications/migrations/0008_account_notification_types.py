@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0006_batched_confirmations'),
+        ('notifications', '0007_dead_letter_replays'),
     ]
 
     operations = [
