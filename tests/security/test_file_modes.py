@@ -63,6 +63,7 @@ def test_everything_the_embedded_default_creates_is_private_to_its_account(tmp_p
     var_dir.mkdir(mode=0o755)
     var_dir.chmod(0o755)
 
+    manage("generate_card_keys", "--embedded", var_dir=var_dir)
     manage("migrate_all_databases", var_dir=var_dir)
     manage("sendtestemail", "customer@example.com", var_dir=var_dir)
     while_writing = json.loads(
