@@ -424,4 +424,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Celery's line per task received and succeeded, and the scheduler's per task sent, come every
+    # few seconds from the periodic jobs even when they find nothing to do: an idle system would
+    # fill the terminal. Each job logs what it did instead; failures still show (WARNING, ERROR).
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+    },
 }
