@@ -23,13 +23,10 @@ INTEGRATION_ENV := \
 
 .PHONY: install run test test-unit test-integration lint clean bench
 
-# Editable in compat mode: the checkout's folder goes on sys.path through a .pth file. The default
-# (an import hook) has setuptools warn at every install that folders of the working directory may
-# shadow the packages, which here they are.
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --editable ".[dev]" --config-settings editable_mode=compat
+	$(BIN)/pip install --quiet --editable ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
