@@ -52,8 +52,16 @@ def sweep_outbox(task, quantum: str) -> int:
     """The quantum's periodic round: tells senders what it settled, hands over what is due."""
     with job_run_recorded(quantum, task.name):
         endpoint = endpoint_for(quantum)
-        endpoint.confirm_settled()
-        return endpoint.sweep()
+        confirmations = endpoint.confirm_settled()
+        handed_over = endpoint.sweep()
+    if confirmations or handed_over:
+        logger.info(
+            "Outbox of %s: %d handed to the broker, %d confirmations sent",
+            quantum,
+            handed_over,
+            confirmations,
+        )
+    return handed_over
 
 
 @shared_task(name="messaging.confirm")

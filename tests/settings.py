@@ -6,10 +6,7 @@ from billing_quantum.card_keys import BILLING_ENV_FILE, PUBLIC_ENV_FILE, card_ke
 from config.settings import *  # noqa: F403
 from config.settings import (
     CARD_KEYS_FOLDER,
-    CELERY_BROKER_TRANSPORT_OPTIONS,
-    CELERY_BROKER_URL,
     DATABASES,
-    VAR_DIR,
     card_keys_read,
 )
 
@@ -24,15 +21,11 @@ card_keys_embedded(CARD_KEYS_FOLDER)
     CARD_STORAGE_KEYS,
 ) = card_keys_read([CARD_KEYS_FOLDER / BILLING_ENV_FILE, CARD_KEYS_FOLDER / PUBLIC_ENV_FILE])
 
-# The embedded broker of a `make run` in the same checkout must not receive the tests' messages.
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    TEST_BROKER_FOLDER = str(VAR_DIR / "test-broker")
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        **CELERY_BROKER_TRANSPORT_OPTIONS,
-        "data_folder_in": TEST_BROKER_FOLDER,
-        "data_folder_out": TEST_BROKER_FOLDER,
-        "control_folder": TEST_BROKER_FOLDER,
-    }
+# Unless a run names a broker (the integration tests name a real Redis), messages go to kombu's
+# in-memory transport: the unit tests need no server, read what was queued inside their own
+# process, and never reach the broker of a `make run` in the same checkout.
+if "CELERY_BROKER_URL" not in os.environ:
+    CELERY_BROKER_URL = "memory://"
 
 # Hashing is not under test; the slow default hasher would dominate the run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,7 +2,6 @@
 retry an alert's charge from the admin: queued to billing's worker, which alone opens the card
 number; the list shows it queued, then its outcome. No page shows a card number."""
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -106,14 +105,13 @@ def test_a_retry_is_queued_for_billings_worker_and_the_list_shows_it_then_its_ou
     assert "charged (" in admin_client.get(ALERTS).content.decode()
 
 
-def test_a_retry_delivered_twice_charges_once(admin_client, billed, broker_folder, worker_runs):
+def test_a_retry_delivered_twice_charges_once(admin_client, billed, broker, worker_runs):
     active_card_add(account=billed, number="4242424242424242")
     retry(admin_client, PaymentAlert.objects.get())
-    (task,) = broker_folder.glob("*.billing.msg")
-    copy = task.read_text()
+    (task,) = broker.queued("billing")
 
     worker_runs("billing")
-    task.write_text(copy)  # the broker hands the same task over again
+    broker.put("billing", task)  # the broker hands the same task over again
     worker_runs("billing")
 
     assert Invoice.objects.count() == 2
@@ -139,16 +137,11 @@ def test_a_worker_without_the_at_rest_keys_records_the_error_for_the_administrat
     assert "error: ImproperlyConfigured" in admin_client.get(ALERTS).content.decode()
 
 
-def test_a_retry_the_broker_refuses_says_so_and_charges_nothing(
-    admin_client, billed, broker_folder
-):
+def test_a_retry_the_broker_refuses_says_so_and_charges_nothing(admin_client, billed, broker):
     alert = PaymentAlert.objects.get()
-    shutil.rmtree(broker_folder)
-    broker_folder.write_text("not a folder: the broker cannot take the task")
-    try:
-        response = retry(admin_client, alert)
-    finally:
-        broker_folder.unlink()
+    broker.refuse()
+
+    response = retry(admin_client, alert)
 
     assert response.status_code == 200
     assert "Not queued, the broker refused" in response.content.decode()

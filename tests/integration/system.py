@@ -59,7 +59,7 @@ def billing_card_keys() -> dict[str, str]:
 
 
 def venv_command(program: str, arguments: str) -> list[str]:
-    """A Procfile-style command line, run with the executables of the test run's virtualenv."""
+    """A command line run with the executables of the test run's virtualenv."""
     return [str(BIN / program), *arguments.split()]
 
 
@@ -82,6 +82,8 @@ def system_environment(
         # Lets a worker load a test-only settings module from `tests`, which is not installed.
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
+        # Some tests count task runs and retries in the workers' logs.
+        TASK_LOG_LEVEL="INFO",
     )
     env.update(overrides)
     return env
@@ -103,7 +105,7 @@ class RunningSystem:
         self.env = dict(env)
         self.workdir = workdir
         self.web_port = free_port()
-        # The Procfile's commands, with a free port, a unique worker name and a private schedule.
+        # The processes `make run` starts, with a free port, a unique worker name and a private schedule.
         self.web = self._process(
             "web",
             venv_command("python", f"manage.py runserver 127.0.0.1:{self.web_port} --noreload"),
@@ -163,7 +165,7 @@ class RunningSystem:
         )
         for worker in self.workers.values():
             worker.wait_for_log(" ready.", timeout=START_TIMEOUT_SECONDS)
-        self.scheduler.wait_for_log("beat: Starting", timeout=START_TIMEOUT_SECONDS)
+        self.scheduler.wait_for_log("celery beat v", timeout=START_TIMEOUT_SECONDS)
         return self
 
     def stop(self) -> None:

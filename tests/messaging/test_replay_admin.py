@@ -3,8 +3,6 @@ the quantum's worker, which runs the handler (billing's may open card data, whos
 not hold); the lists show it queued, then its outcome. Replaying needs a permission of its own,
 which only a quantum's administrators get."""
 
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -103,24 +101,19 @@ def test_a_letter_gone_before_its_replay_ran_is_reported_gone(
     assert not Ticket.objects.exists()
 
 
-def test_a_replay_delivered_twice_applies_once(
-    admin_client, dead_letter, broker_folder, worker_runs
-):
+def test_a_replay_delivered_twice_applies_once(admin_client, dead_letter, broker, worker_runs):
     replay(admin_client, dead_letter())
-    (task,) = broker_folder.glob("*.ticketing.msg")
-    copy = task.read_text()
+    (task,) = broker.queued("ticketing")
 
     worker_runs("ticketing")
-    task.write_text(copy)
+    broker.put("ticketing", task)
     worker_runs("ticketing")
 
     assert Ticket.objects.count() == 1
     assert DeadLetterReplay.objects.get().outcome == "replayed"
 
 
-def test_staff_who_may_only_view_dead_letters_cannot_replay_them(
-    client, dead_letter, broker_folder
-):
+def test_staff_who_may_only_view_dead_letters_cannot_replay_them(client, dead_letter, broker):
     viewer = get_user_model().objects.create_user(username="viewer", is_staff=True)
     viewer.user_permissions.add(
         Permission.objects.get(content_type__app_label="ticketing", codename="view_deadletter")
@@ -136,7 +129,7 @@ def test_staff_who_may_only_view_dead_letters_cannot_replay_them(
     assert forged.status_code == 200
     assert DeadLetter.objects.filter(pk=letter.pk).exists()
     assert not DeadLetterReplay.objects.exists()
-    assert not list(broker_folder.glob("*.msg"))
+    assert not broker.queued_anywhere()
 
 
 def test_billing_administrators_replay_billings_dead_letters_and_no_other_quantums(
@@ -158,15 +151,12 @@ def test_billing_administrators_replay_billings_dead_letters_and_no_other_quantu
 
 
 def test_a_replay_the_broker_refuses_says_so_and_the_letter_stays(
-    admin_client, dead_letter, broker_folder
+    admin_client, dead_letter, broker
 ):
     letter = dead_letter()
-    shutil.rmtree(broker_folder)
-    broker_folder.write_text("not a folder: the broker cannot take the task")
-    try:
-        response = replay(admin_client, letter)
-    finally:
-        broker_folder.unlink()
+    broker.refuse()
+
+    response = replay(admin_client, letter)
 
     assert response.status_code == 200
     assert "Not queued, the broker refused" in response.content.decode()

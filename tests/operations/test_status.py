@@ -53,7 +53,7 @@ def healthy(every_queue_consumed, replica_synced):
 
 @pytest.fixture
 def troubled(ticket_created, healthy):
-    """A ticket nobody confirmed for an hour, and a dead letter in ticketing."""
+    """A message nobody confirmed for an hour, and a dead letter in ticketing."""
     customer_endpoint.publish(ticket_created())
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(hours=1))
     DeadLetter.objects.create(

@@ -80,7 +80,8 @@ def product_environment(var_dir: Path) -> dict[str, str]:
         **inherited,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SYSOPS_VAR_DIR": str(var_dir),
-        "CELERY_BROKER_URL": "filesystem://",
+        # The web only hands tasks over here; no other process is there to take them.
+        "CELERY_BROKER_URL": "memory://",
         "PAYMENT_JOB_CONCURRENT_CHARGES": "1",
         "PYTHONUNBUFFERED": "1",
     }
