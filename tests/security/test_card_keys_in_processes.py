@@ -10,9 +10,12 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
+import redis
 
 from billing_quantum.card_keys import (
     BILLING_ENV_FILE,
@@ -21,6 +24,7 @@ from billing_quantum.card_keys import (
     STORAGE_KEYS_FILE,
     keyring_parse,
 )
+from operations.embedded.broker import broker_socket, redis_server_argv
 from tests.integration.admin_site import admin_action, admin_signed_in
 from tests.integration.processes import ManagedProcess, free_port
 
@@ -70,18 +74,18 @@ print(json.dumps({"alert": PaymentAlert.objects.get().pk, "letter": letter.pk}))
 
 
 def product_environment(var_dir: Path) -> dict[str, str]:
-    """The embedded default, whatever the test run was given: no card keys, no servers."""
+    """The embedded default, whatever the test run was given: no card keys, no servers but its own
+    broker."""
     inherited = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("CARD_", "BILLING_CARD_")) and not name.endswith("DATABASE_URL")
+        if not name.startswith(("CARD_", "BILLING_CARD_", "CELERY_BROKER_"))
+        and not name.endswith("DATABASE_URL")
     }
     return {
         **inherited,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SYSOPS_VAR_DIR": str(var_dir),
-        # The web only hands tasks over here; no other process is there to take them.
-        "CELERY_BROKER_URL": "memory://",
         "PAYMENT_JOB_CONCURRENT_CHARGES": "1",
         "PYTHONUNBUFFERED": "1",
     }
@@ -110,7 +114,24 @@ def secrets_of(folder: Path) -> list[str]:
     return [text for key in keys for text in (base64.b64encode(key).decode(), key.hex())]
 
 
-def test_the_web_process_holds_and_opens_no_private_card_key(tmp_path):
+@pytest.fixture
+def embedded_broker(tmp_path: Path) -> Iterator[redis.Redis]:
+    """The embedded default's own redis-server for the test's var folder, as `make run` starts it."""
+    var_dir = tmp_path / "var"
+    broker_socket(var_dir).parent.mkdir(parents=True, mode=0o700)
+    broker = ManagedProcess(
+        "broker", redis_server_argv(var_dir), env={}, cwd=ROOT, log_path=tmp_path / "broker.log"
+    ).start()
+    try:
+        broker.wait_until_ready(
+            lambda: broker_socket(var_dir).exists(), timeout=TIMEOUT_SECONDS, what="listens"
+        )
+        yield redis.Redis(unix_socket_path=str(broker_socket(var_dir)))
+    finally:
+        broker.stop()
+
+
+def test_the_web_process_holds_and_opens_no_private_card_key(tmp_path, embedded_broker):
     var_dir = tmp_path / "var"
     env = product_environment(var_dir)
     keys = var_dir / "keys"
@@ -173,14 +194,14 @@ def test_the_web_process_holds_and_opens_no_private_card_key(tmp_path):
                 admin, "/admin/billing_quantum/deadletter/", "replay", rows["letter"]
             )
         environment = (Path("/proc") / str(web.pid) / "environ").read_bytes().decode()
+        queued_for_billing = embedded_broker.llen("billing")
     finally:
         web.send_signal(signal.SIGTERM)
     assert web.wait_for_exit(timeout=TIMEOUT_SECONDS) == 0, web.log_tail()
 
     assert "1 retry(ies) queued for billing" in retried and "queued by admin" in retried
     assert "1 replay(s) queued for the billing worker" in replayed
-    queued = [path.name for path in (var_dir / "broker").glob("*.billing.msg")]
-    assert len(queued) == 3  # the card registration, the retry and the replay, for billing
+    assert queued_for_billing == 3  # the card registration, the retry and the replay
     seen = json.loads(report.read_text())
     assert seen["opened"] == [str((keys / PUBLIC_ENV_FILE).resolve())]
     assert seen["settings"]["CARD_SEALING_PRIVATE_KEYS"] == "''"
