@@ -89,7 +89,7 @@ def problems(result: dict) -> list[str]:
 
 
 def soak(options: argparse.Namespace, workdir: Path) -> dict:
-    started_at = datetime.now(UTC)
+    started_at, code = datetime.now(UTC), commit()
     system = system_start(var_dir=workdir / "var", log_dir=workdir / "logs")
     try:
         # This process reads the databases the system writes, with the settings its processes have.
@@ -127,7 +127,7 @@ def soak(options: argparse.Namespace, workdir: Path) -> dict:
     finally:
         system.stop()
     return {
-        "commit": commit(),
+        "commit": code,
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_seconds": options.duration,
         "rate": options.rate,
