@@ -1,6 +1,7 @@
-# The README's commands. `make run` brings the whole system up on the embedded default (no servers);
-# `make test` runs every test: unit and architecture on the embedded default, then integration on
-# the machine's PostgreSQL and Redis with real Celery worker processes.
+# The README's commands. `make run` brings the whole system up on the embedded default (no system
+# services: SQLite, and a redis-server of its own from the virtualenv; `make run WEB_PORT=8001`
+# serves another port); `make test` runs every test: unit and architecture on the embedded default,
+# then integration on the machine's PostgreSQL and Redis with real Celery worker processes.
 
 PYTHON ?= python3
 VENV := .venv
@@ -31,10 +32,9 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+WEB_PORT ?= 8000
 run: install
-	$(BIN)/python manage.py migrate_all_databases
-	$(BIN)/python manage.py seed_demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	$(BIN)/python -m operations.embedded --port $(WEB_PORT)
 
 test: test-unit test-integration
 

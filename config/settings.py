@@ -1,7 +1,8 @@
 """Settings for every process (web, workers, scheduler, commands), read from the environment.
 
-With nothing set, the embedded default runs without servers: one SQLite file per database alias and a
-Celery broker that keeps its messages on local disk, all under the git-ignored `var/` folder.
+With nothing set, the embedded default runs without system services: one SQLite file per database
+alias and a redis-server of the project's own as the Celery broker, all under the git-ignored `var/`
+folder.
 """
 
 import secrets
@@ -10,6 +11,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+
+from config.quanta import QUANTA
+from operations.embedded.broker import embedded_broker_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -121,7 +125,6 @@ TEMPLATES = [
 
 # Each quantum owns one database; `default` plays the identity provider (users, sessions, admin log).
 # Every alias has its own URL so each database can live on its own server.
-QUANTA = ("customer", "billing", "ticketing", "analytics", "notifications")
 DATABASE_ALIASES = ("default", *QUANTA)
 
 
@@ -273,29 +276,19 @@ QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS = env.float(
 QUANTA_STATUS_MAX_QUEUE_DEPTH = env.int("QUANTA_STATUS_MAX_QUEUE_DEPTH", default=10_000)
 
 # Celery: one queue per quantum, named after it; JSON only; a message is acknowledged only after its
-# handler committed, and re-queued if the worker dies.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_folder = VAR_DIR / "broker"
-    _broker_folder.mkdir(exist_ok=True)
-    # The filesystem transport polls its folder: at its default 1 s a worker takes ~3 messages/s.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_folder),
-        "data_folder_out": str(_broker_folder),
-        "control_folder": str(_broker_folder),
-        "polling_interval": 0.05,
-    }
-else:
-    # Redis only emulates acknowledgements: an unacknowledged message comes back after the
-    # visibility timeout. Retry delays stay well under it, or the message would be delivered again.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
-        "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default=""),
-        # A publisher that cannot reach Redis gives up at once instead of retrying for the
-        # connection timeout: the outbox keeps the message for the sweep, and the portal request
-        # that published it answers in milliseconds (workers keep their own reconnect policy).
-        "max_retries": 0,
-    }
+# handler committed, and re-queued if the worker dies. The embedded default's broker is the
+# redis-server `make run` starts on a socket in the var folder (operations/embedded/broker.py).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=embedded_broker_url(VAR_DIR))
+# Redis only emulates acknowledgements: an unacknowledged message comes back after the visibility
+# timeout. Retry delays stay well under it, or the message would be delivered again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default=""),
+    # A publisher that cannot reach Redis gives up at once instead of retrying for the connection
+    # timeout: the outbox keeps the message for the sweep, and the portal request that published it
+    # answers in milliseconds (workers keep their own reconnect policy).
+    "max_retries": 0,
+}
 CELERY_VISIBILITY_TIMEOUT = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -424,4 +417,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Celery's line per task received and succeeded, and the scheduler's per task sent, come every
+    # few seconds from the periodic jobs even when they find nothing to do: an idle system would
+    # fill the terminal. Each job logs what it did instead; failures still show (WARNING, ERROR).
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+    },
 }

@@ -15,4 +15,5 @@ application = get_wsgi_application()
 # Measured, the first request of a fresh process cost 165 ms of CPU and its first ticket 88 ms;
 # after this, 15 and 36.
 get_resolver().url_patterns  # noqa: B018 - the property imports the URL modules
-celery_app.connection_for_write()
+# A `transport+url` broker URL (the embedded `redis+socket://`) loads its transport only when asked.
+celery_app.connection_for_write().get_transport_cls()

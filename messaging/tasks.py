@@ -1,5 +1,6 @@
 """The Celery tasks every quantum's worker runs; each is a thin call into its endpoint."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -8,6 +9,8 @@ from django.db import DatabaseError
 
 from messaging.endpoint import RetryLater, endpoint_for, retry_delay
 from messaging.job_runs import job_run_recorded
+
+logger = logging.getLogger(__name__)
 
 
 # max_retries=None here, not on retry(): there it means "the task's default", three.
@@ -35,8 +38,16 @@ def sweep_outbox(task, quantum: str) -> int:
     """The quantum's periodic round: tells senders what it settled, hands over what is due."""
     with job_run_recorded(quantum, task.name):
         endpoint = endpoint_for(quantum)
-        endpoint.confirm_settled()
-        return endpoint.sweep()
+        confirmations = endpoint.confirm_settled()
+        handed_over = endpoint.sweep()
+    if confirmations or handed_over:
+        logger.info(
+            "Outbox of %s: %d handed to the broker, %d confirmations sent",
+            quantum,
+            handed_over,
+            confirmations,
+        )
+    return handed_over
 
 
 @shared_task(name="messaging.confirm")

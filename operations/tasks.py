@@ -15,4 +15,6 @@ logger = logging.getLogger(__name__)
 def sync_support_contracts(task) -> None:
     # The replica is the customer quantum's: the run is recorded where its rows are written.
     with job_run_recorded(CUSTOMER, task.name):
-        logger.info("Support contracts: %s", support_contracts_sync())
+        summary = support_contracts_sync()
+    if summary.new or summary.updated or summary.retired:
+        logger.info("Support contracts: %s", summary)

@@ -1,35 +1,61 @@
-import shutil
+import json
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
+from kombu.transport import memory
 from rest_framework.test import APIClient
 
 from message_contracts.tickets import TicketCreated
 from tests.customer_quantum.factories import CustomerFactory
 
 
-@pytest.fixture
-def broker_folder():
-    """The embedded broker's folder, emptied: messages handed to the broker land here as files."""
-    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_out"])
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return folder
+class MemoryBroker:
+    """The unit tests' broker, kombu's in-memory transport (tests/settings.py): what waits on each
+    queue, and a broker that refuses every message from `refuse` until `accept`."""
+
+    def __init__(self) -> None:
+        self.refusing = False
+
+    def queued(self, queue: str) -> list[str]:
+        """The messages waiting on the queue as the transport holds them (a JSON object each)."""
+        waiting = memory.Channel.queues.get(queue)
+        return [json.dumps(message) for message in (waiting.queue if waiting else [])]
+
+    def queued_anywhere(self) -> list[str]:
+        return [message for queue in list(memory.Channel.queues) for message in self.queued(queue)]
+
+    def refuse(self) -> None:
+        self.refusing = True
+
+    def accept(self) -> None:
+        self.refusing = False
+
+
+@pytest.fixture(autouse=True)
+def broker(monkeypatch) -> MemoryBroker:
+    """Every test starts with an empty broker that accepts messages; the transport's queues live as
+    long as the test process, so what an earlier test queued is dropped first."""
+    for waiting in memory.Channel.queues.values():
+        waiting.queue.clear()
+    broker = MemoryBroker()
+    put = memory.Channel._put
+
+    def put_unless_refusing(channel, queue, message, **kwargs):
+        if broker.refusing:
+            raise ConnectionRefusedError("the broker refuses every message")
+        put(channel, queue, message, **kwargs)
+
+    monkeypatch.setattr(memory.Channel, "_put", put_unless_refusing)
+    return broker
 
 
 @pytest.fixture
-def queued(broker_folder):
-    """The bodies of the messages waiting on one queue of the embedded broker."""
-
-    def bodies(queue: str) -> list[str]:
-        return [path.read_text() for path in sorted(broker_folder.glob(f"*.{queue}.msg"))]
-
-    return bodies
+def queued(broker):
+    """The messages waiting on one queue of the broker."""
+    return broker.queued
 
 
 @pytest.fixture

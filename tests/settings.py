@@ -3,17 +3,13 @@
 import os
 
 from config.settings import *  # noqa: F403
-from config.settings import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, DATABASES, VAR_DIR
+from config.settings import DATABASES
 
-# The embedded broker of a `make run` in the same checkout must not receive the tests' messages.
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    TEST_BROKER_FOLDER = str(VAR_DIR / "test-broker")
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        **CELERY_BROKER_TRANSPORT_OPTIONS,
-        "data_folder_in": TEST_BROKER_FOLDER,
-        "data_folder_out": TEST_BROKER_FOLDER,
-        "control_folder": TEST_BROKER_FOLDER,
-    }
+# Unless a run names a broker (the integration tests name a real Redis), messages go to kombu's
+# in-memory transport: the unit tests need no server, read what was queued inside their own
+# process, and never reach the broker of a `make run` in the same checkout.
+if "CELERY_BROKER_URL" not in os.environ:
+    CELERY_BROKER_URL = "memory://"
 
 # Hashing is not under test; the slow default hasher would dominate the run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

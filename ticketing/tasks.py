@@ -14,4 +14,6 @@ logger = logging.getLogger(__name__)
 @shared_task(name="ticketing.assign_tickets", bind=True)
 def assign_tickets(task) -> None:
     with job_run_recorded(DATABASE, task.name):
-        logger.info("Assignment: %s", tickets_assign())
+        run = tickets_assign()
+    if run.assigned or run.alerts_raised:
+        logger.info("Assignment: %s", run)

@@ -4,7 +4,6 @@ worker receives them, and every place card data could be left behind."""
 import base64
 import json
 import re
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
@@ -65,11 +64,10 @@ def database_dump(alias: str) -> str:
     return "\n".join(lines)
 
 
-def broker_dump(folder: Path) -> str:
-    """Every message file of the embedded broker, with each task body decoded from base64."""
+def broker_dump(messages: list[str]) -> str:
+    """Messages as the broker holds them, with each task body decoded from base64."""
     parts = []
-    for path in sorted(folder.glob("*.msg")):
-        raw = path.read_text()
+    for raw in messages:
         parts += [raw, base64.b64decode(json.loads(raw)["body"]).decode()]
     return "\n".join(parts)
 

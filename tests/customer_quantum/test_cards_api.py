@@ -74,9 +74,9 @@ def test_the_card_data_goes_to_billing_only_sealed_with_its_public_key(settings,
 
 
 def test_registering_touches_only_the_customer_database_and_works_with_the_broker_down(
-    api, broker_folder, django_capture_on_commit_callbacks
+    api, broker, django_capture_on_commit_callbacks
 ):
-    broker_folder.rmdir()
+    broker.refuse()
     with ExitStack() as stack:
         queries = {
             alias: stack.enter_context(CaptureQueriesContext(connections[alias]))

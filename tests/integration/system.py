@@ -53,7 +53,7 @@ def urls_of_test_databases() -> dict[str, str]:
 
 
 def venv_command(program: str, arguments: str) -> list[str]:
-    """A Procfile-style command line, run with the executables of the test run's virtualenv."""
+    """A command line run with the executables of the test run's virtualenv."""
     return [str(BIN / program), *arguments.split()]
 
 
@@ -92,7 +92,7 @@ class RunningSystem:
         self.env = dict(env)
         self.workdir = workdir
         self.web_port = free_port()
-        # The Procfile's commands, with a free port, a unique worker name and a private schedule.
+        # The processes `make run` starts, with a free port, a unique worker name and a private schedule.
         self.web = self._process(
             "web",
             venv_command("python", f"manage.py runserver 127.0.0.1:{self.web_port} --noreload"),

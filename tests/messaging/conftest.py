@@ -7,7 +7,7 @@ from messaging.endpoint import Endpoint
 
 
 @pytest.fixture
-def envelope_of(broker_folder):
+def envelope_of():
     """Publishes a message from the customer quantum and returns the envelope a worker would get."""
 
     def publish(message) -> dict:

@@ -71,18 +71,18 @@ def test_monitoring_sees_which_message_a_task_carries_never_its_payload(
 
 
 def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
-    ticket_created, broker_folder, queued, django_capture_on_commit_callbacks
+    ticket_created, broker, queued, django_capture_on_commit_callbacks
 ):
-    broker_folder.rmdir()
+    broker.refuse()
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         message_id = customer_endpoint.publish(ticket_created())
 
     unsent = OutboxMessage.objects.get(pk=message_id)
     assert unsent.sent_at is None
     assert unsent.send_attempts == 1
-    assert "Cannot add file" in unsent.last_send_error
+    assert "the broker refuses every message" in unsent.last_send_error
 
-    broker_folder.mkdir()
+    broker.accept()
     OutboxMessage.objects.update(resend_at=timezone.now())
     assert customer_endpoint.sweep() == 1
     assert OutboxMessage.objects.get(pk=message_id).sent_at is not None
@@ -97,19 +97,19 @@ def test_the_sweep_leaves_messages_the_fast_path_may_still_be_sending(ticket_cre
 
 
 def test_the_sweep_sends_oldest_first_and_stops_while_the_broker_refuses(
-    ticket_created, broker_folder, queued
+    ticket_created, broker, queued
 ):
     ids = [customer_endpoint.publish(ticket_created()) for _ in range(3)]
     for age, message_id in enumerate(reversed(ids), start=1):
         OutboxMessage.objects.filter(pk=message_id).update(
             created_at=(earlier := timezone.now() - timedelta(minutes=age)), resend_at=earlier
         )
-    broker_folder.rmdir()
+    broker.refuse()
 
     assert customer_endpoint.sweep() == 0
     assert OutboxMessage.objects.filter(send_attempts=1).count() == 1
 
-    broker_folder.mkdir()
+    broker.accept()
     assert customer_endpoint.sweep() == 3
     assert len(queued("ticketing")) == 3
     # The embedded broker orders files only to the millisecond; the outbox's own record is exact.
@@ -228,14 +228,14 @@ def test_a_buried_message_is_confirmed_so_the_sender_stops_resending(
 
 
 def test_confirmations_the_broker_refuses_wait_for_the_next_sweep(
-    ticket_created, envelope_of, broker_folder, queued
+    ticket_created, envelope_of, broker, queued
 ):
     ticketing_endpoint.receive(envelope_of(ticket_created()))
-    broker_folder.rmdir()
+    broker.refuse()
 
     assert ticketing_endpoint.confirm_settled() == 0
 
-    broker_folder.mkdir()
+    broker.accept()
     assert ticketing_endpoint.confirm_settled() == 1
     assert len(queued("customer")) == 1
 

@@ -41,7 +41,7 @@ def test_the_next_run_overwrites_the_last_one():
     assert (run.succeeded, run.error) == (True, "")
 
 
-def test_a_scheduled_task_records_its_run_in_its_own_quantum(broker_folder):
+def test_a_scheduled_task_records_its_run_in_its_own_quantum():
     sweep_outbox("ticketing")
 
     assert TicketingJobRun.objects.get().job == "messaging.sweep_outbox"

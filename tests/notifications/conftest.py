@@ -35,7 +35,7 @@ def notification_requested():
 
 
 @pytest.fixture
-def request_arrives(notification_requested, broker_folder):
+def request_arrives(notification_requested):
     """Another quantum publishes a request, and the notifications worker receives it."""
 
     def arrive(**changes) -> dict:

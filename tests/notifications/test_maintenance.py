@@ -36,9 +36,7 @@ def test_requests_held_while_paused_are_sent_once_in_order_on_resume(request_arr
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
 
 
-def test_invoices_issued_while_paused_arrive_later_none_lost_or_duplicated(
-    broker_folder, mailoutbox
-):
+def test_invoices_issued_while_paused_arrive_later_none_lost_or_duplicated(mailoutbox):
     customer = CustomerFactory(email="grace@example.com")
     call_command("notifications_pause")
     numbers = [f"2026-00000{n}" for n in range(1, 6)]

@@ -25,7 +25,7 @@ def requests_in(endpoint) -> list[dict]:
     ]
 
 
-def test_an_invoice_goes_by_e_mail_to_a_customer_who_prefers_e_mail(broker_folder):
+def test_an_invoice_goes_by_e_mail_to_a_customer_who_prefers_e_mail():
     customer = CustomerFactory(email="grace@example.com", phone="+1 555 0199")
 
     customer_endpoint.receive(invoice_issued(customer_id=customer.id, number="2026-000042"))
@@ -37,7 +37,7 @@ def test_an_invoice_goes_by_e_mail_to_a_customer_who_prefers_e_mail(broker_folde
     assert request["context"]["total"] == "29.90"
 
 
-def test_an_invoice_goes_by_sms_to_a_customer_who_prefers_sms(broker_folder):
+def test_an_invoice_goes_by_sms_to_a_customer_who_prefers_sms():
     customer = CustomerFactory(notification_preference="sms", phone="+1 555 0199")
 
     customer_endpoint.receive(invoice_issued(customer_id=customer.id))
@@ -46,7 +46,7 @@ def test_an_invoice_goes_by_sms_to_a_customer_who_prefers_sms(broker_folder):
     assert (request["channel"], request["recipient"]["phone"]) == ("sms", "+1 555 0199")
 
 
-def test_a_customer_who_prefers_sms_but_gave_no_phone_gets_an_e_mail(broker_folder):
+def test_a_customer_who_prefers_sms_but_gave_no_phone_gets_an_e_mail():
     customer = CustomerFactory(notification_preference="sms", phone="")
 
     customer_endpoint.receive(invoice_issued(customer_id=customer.id))
@@ -54,7 +54,7 @@ def test_a_customer_who_prefers_sms_but_gave_no_phone_gets_an_e_mail(broker_fold
     assert [r["channel"] for r in requests_in(customer_endpoint)] == ["email"]
 
 
-def test_the_same_invoice_twice_asks_for_one_notification(broker_folder):
+def test_the_same_invoice_twice_asks_for_one_notification():
     customer = CustomerFactory()
     envelope = invoice_issued(customer_id=customer.id)
 
@@ -64,7 +64,7 @@ def test_the_same_invoice_twice_asks_for_one_notification(broker_folder):
     assert len(requests_in(customer_endpoint)) == 1
 
 
-def test_an_assigned_expert_is_texted(broker_folder):
+def test_an_assigned_expert_is_texted():
     ExpertFactory(name="Ada Lovelace", phone="+1 555 0100", skills=["computer"])
     ticket = TicketFactory(title="Laptop does not boot", device_category="computer")
 
@@ -88,7 +88,7 @@ def test_an_assigned_expert_is_texted(broker_folder):
     assert "4242" not in json.dumps(request)
 
 
-def test_an_expert_without_a_phone_is_not_texted(broker_folder):
+def test_an_expert_without_a_phone_is_not_texted():
     ExpertFactory(phone="", skills=["computer"])
     TicketFactory(device_category="computer")
 

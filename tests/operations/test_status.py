@@ -14,8 +14,7 @@ from customer_quantum.models import OutboxMessage
 from ticketing.models import DeadLetter
 from ticketing.models import JobRun as TicketingJobRun
 
-# The embedded broker answers in every test here, so its folder exists whatever ran before.
-pytestmark = [pytest.mark.django_db(databases="__all__"), pytest.mark.usefixtures("broker_folder")]
+pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def _rows(report: str) -> dict[str, list[str]]:
@@ -29,7 +28,7 @@ def replica_synced():
 
 
 @pytest.fixture
-def troubled(ticket_created, replica_synced, broker_folder):
+def troubled(ticket_created, replica_synced):
     """A message nobody confirmed for an hour, and a dead letter in ticketing."""
     customer_endpoint.publish(ticket_created())
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(hours=1))

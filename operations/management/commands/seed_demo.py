@@ -3,6 +3,7 @@ support-contract catalog, replicated once so the portal can offer it at once."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -105,10 +106,12 @@ class Command(BaseCommand):
             # An administrator's later edits to a demo contract are kept.
             SupportContract.objects.get_or_create(code=contract["code"], defaults=contract)
         self.stdout.write(f"Support contracts: {support_contracts_sync()}")
+        portal = settings.PORTAL_BASE_URL
         self.stdout.write(
-            "Demo ready. Portal: http://127.0.0.1:8000/ "
-            f"(customers {', '.join(c[0] for c in CUSTOMERS)}, password {DEMO_PASSWORD}); "
-            f"staff admin: http://127.0.0.1:8000/admin/ ({ADMIN} / {DEMO_PASSWORD}; "
-            f"{', '.join(f'{name} ({group})' for name, group in STAFF)}); "
-            f"experts' API: /api/ticketing/ ({', '.join(e[0] for e in EXPERTS)})"
+            f"Portal:       {portal}/  customers {', '.join(c[0] for c in CUSTOMERS)}, "
+            f"password {DEMO_PASSWORD}\n"
+            f"Staff admin:  {portal}/admin/  {ADMIN} / {DEMO_PASSWORD}; same password: "
+            f"{', '.join(f'{name} ({group})' for name, group in STAFF)}\n"
+            f"Experts' API: {portal}/api/ticketing/  {', '.join(e[0] for e in EXPERTS)}\n"
+            f"API schema:   {portal}/api/schema/"
         )

@@ -1,0 +1,208 @@
+"""`python -m operations.embedded [--var-dir DIR] [--port N]`, what `make run` starts: the broker,
+every database migrated and the demo data, then the web, one worker per quantum and the scheduler,
+each restarted when it exits; once all serve, a banner says where to log in. Ctrl-C (or SIGTERM)
+stops everything, the broker last. The supervisor's state is in DIR/supervisor/state.json (format:
+operations/embedded/supervisor.py)."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from config.quanta import QUANTA
+from operations.embedded.broker import embedded_broker_url, redis_server_argv
+from operations.embedded.supervisor import Program, Supervisor
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+BROKER = "broker"
+PREPARATION = (("migrate_all_databases",), ("seed_demo",))
+READY_POLL_SECONDS = 0.2
+# Past this, the launcher says which processes it still waits for (it keeps waiting).
+SLOW_START_SECONDS = 90.0
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m operations.embedded", description=__doc__)
+    parser.add_argument(
+        "--var-dir",
+        type=Path,
+        default=Path(os.environ.get("SYSOPS_VAR_DIR", BASE_DIR / "var")),
+        help="where the databases, the broker's data and the state file live (default: var/)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("WEB_PORT", "8000")),
+        help="the web's port on 127.0.0.1 (default: 8000, or WEB_PORT)",
+    )
+    return parser.parse_args()
+
+
+def common_environment(var_dir: Path, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    # Only billing's worker may open cards: no other process is told where billing's keys are.
+    env.pop("BILLING_CARD_KEYS_FILE", None)
+    env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        SYSOPS_VAR_DIR=str(var_dir),
+        CELERY_BROKER_URL=embedded_broker_url(var_dir),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def celery_environment(env: dict[str, str]) -> dict[str, str]:
+    """Celery warns at every start when it runs as root (a container, a CI machine). The risk it
+    warns of, a message that makes a root worker run code, needs pickle, which is not accepted
+    (JSON only), and a writer on a broker that only this user's processes can open."""
+    # By message: a filter naming Celery's warning class would import Celery before site-packages
+    # is on the path, and Python would drop it.
+    return {**env, "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges"}
+
+
+def programs(var_dir: Path, port: int) -> list[Program]:
+    env = common_environment(var_dir, port)
+    celery = celery_environment(env)
+    billing_keys = {"BILLING_CARD_KEYS_FILE": str(var_dir / "keys" / "billing-card-keys.env")}
+    web = Program(
+        "web",
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload"),
+            *("--graceful-timeout", "5"),
+            # Its control socket lives in the user's home by default, shared with any other
+            # gunicorn of that user (a test's, a benchmark's); nothing here uses it.
+            "--no-control-socket",
+        ],
+        env,
+        ready_line="Booting worker",
+    )
+    workers = [
+        Program(
+            quantum,
+            [
+                str(BIN / "celery"),
+                *("-A", "config", "worker", "--loglevel", "INFO"),
+                *("--queues", quantum, "--hostname", f"{quantum}@%h", "--concurrency", "1"),
+                # Gossip and mingle only exchange state between workers, which these do not need,
+                # and gossip fails with an AttributeError when it restarts after a broker loss.
+                *("--without-gossip", "--without-mingle"),
+            ],
+            {**celery, **billing_keys} if quantum == "billing" else celery,
+            ready_line=" ready.",
+        )
+        for quantum in QUANTA
+    ]
+    scheduler = Program(
+        "scheduler",
+        [str(BIN / "celery"), *("-A", "config", "beat", "--loglevel", "INFO")],
+        celery,
+        ready_line="celery beat v",
+    )
+    return [web, *workers, scheduler]
+
+
+def web_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/health/ready/", timeout=2
+        ) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def prepare(supervisor: Supervisor, env: dict[str, str]) -> str | None:
+    """Runs each preparation command once, showing its output; returns the last one's output (the
+    demo's logins), or None when one failed."""
+    output = ""
+    for command in PREPARATION:
+        name = command[0]
+        done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+            [sys.executable, str(BASE_DIR / "manage.py"), *command],
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        output = done.stdout
+        for line in (done.stdout + done.stderr).splitlines():
+            supervisor.say(name, line)
+        if done.returncode != 0:
+            return None
+    return output
+
+
+def announce_when_up(supervisor: Supervisor, names: list[str], port: int, banner: str) -> None:
+    started = time.monotonic()
+    reported_slow = False
+    while True:
+        waiting = [name for name in names if not supervisor.is_ready(name)]
+        if not waiting and web_answers(port):
+            break
+        if not reported_slow and time.monotonic() - started > SLOW_START_SECONDS:
+            reported_slow = True
+            supervisor.say("supervisor", f"still waiting for: {', '.join(waiting) or 'web'}")
+        time.sleep(READY_POLL_SECONDS)
+    supervisor.say("supervisor", f"every process is up ({len(names)}); Ctrl-C stops them all")
+    for line in banner.splitlines():
+        supervisor.say("supervisor", line)
+
+
+def main() -> int:
+    options = arguments()
+    # Databases, keys, the broker's data and logs are this user's alone.
+    os.umask(0o077)
+    var_dir = options.var_dir.resolve()
+    try:
+        broker_argv = redis_server_argv(var_dir)
+    except ValueError as error:
+        print(f"operations.embedded: {error}", file=sys.stderr)
+        return 2
+    (var_dir / "broker").mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(cwd=BASE_DIR, state_file=var_dir / "supervisor" / "state.json")
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: supervisor.request_stop())
+
+    watcher = threading.Thread(target=supervisor.run, daemon=True)
+    watcher.start()
+    env = common_environment(var_dir, options.port)
+    supervisor.start(Program(BROKER, broker_argv, env, ready_line="ready to accept connections"))
+    while not supervisor.is_ready(BROKER) and not supervisor.stop_requested():
+        time.sleep(READY_POLL_SECONDS)
+    banner = None if supervisor.stop_requested() else prepare(supervisor, env)
+    if banner is None:
+        supervisor.request_stop()
+        watcher.join()
+        supervisor.stop()
+        print("operations.embedded: preparation failed or interrupted, see above", file=sys.stderr)
+        return 1
+
+    system = programs(var_dir, options.port)
+    for program in system:
+        supervisor.start(program)
+    names = [program.name for program in system]
+    threading.Thread(
+        target=announce_when_up, args=(supervisor, names, options.port, banner), daemon=True
+    ).start()
+    supervisor.wait_for_stop_request()
+    watcher.join()
+    supervisor.say("supervisor", "stopping")
+    supervisor.stop(names)
+    supervisor.stop([BROKER])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
