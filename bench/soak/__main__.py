@@ -21,7 +21,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.soak.system import REPOSITORY, SetupFailed, system_start
+from bench.soak.system import REPOSITORY, system_start
 from tests.integration.processes import ProcessExited, WaitTimeout, wait_until
 
 UNITS = {"s": 1, "m": 60, "h": 3600}
@@ -149,7 +149,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         result = soak(options, workdir)
-    except (SetupFailed, WaitTimeout, ProcessExited) as error:
+    except (WaitTimeout, ProcessExited) as error:
         sys.exit(f"soak: the system did not start: {str(error).splitlines()[0]}")
     finally:
         if not options.keep_var:
