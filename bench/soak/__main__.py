@@ -83,14 +83,29 @@ def problems(result: dict) -> list[str]:
         found.append("no work was accepted")
     if exits := sum(result["exits"].values()):
         found.append(f"{exits} process exits")
-    if result["drained_in_seconds"] is None:
+    if not result["every_message_confirmed"]:
         found.append("messages still unconfirmed at the drain deadline")
     return found
 
 
+class Phases:
+    """How long each phase of the soak took, said as each one ends."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._since = time.monotonic()
+
+    def ended(self, phase: str) -> None:
+        now = time.monotonic()
+        self.seconds[phase] = round(now - self._since, 1)
+        self._since = now
+        print(f"soak: {phase} took {self.seconds[phase]:g}s", flush=True)
+
+
 def soak(options: argparse.Namespace, workdir: Path) -> dict:
-    started_at, code = datetime.now(UTC), commit()
+    started_at, code, phases = datetime.now(UTC), commit(), Phases()
     system = system_start(var_dir=workdir / "var", log_dir=workdir / "logs")
+    phases.ended("start")
     try:
         # This process reads the databases the system writes, with the settings its processes have.
         os.environ.clear()
@@ -111,8 +126,7 @@ def soak(options: argparse.Namespace, workdir: Path) -> dict:
                 new_customers=options.customers,
             )
         )
-        print("soak: load sent; waiting until every message is confirmed", flush=True)
-        drain_started = time.monotonic()
+        phases.ended("load")
         try:
             wait_until(
                 lambda: outcome.unconfirmed_messages() == 0,
@@ -120,12 +134,14 @@ def soak(options: argparse.Namespace, workdir: Path) -> dict:
                 what="every message is confirmed",
                 interval=1.0,
             )
-            drained_in = round(time.monotonic() - drain_started, 1)
+            drained = True
         except WaitTimeout:
-            drained_in = None
+            drained = False
+        phases.ended("drain")
         exits = system.exits()
     finally:
         system.stop()
+    phases.ended("stop")
     return {
         "commit": code,
         "started_at": started_at.isoformat(timespec="seconds"),
@@ -137,7 +153,8 @@ def soak(options: argparse.Namespace, workdir: Path) -> dict:
         ),
         "exits": exits,
         "dead_letters": outcome.dead_letters(),
-        "drained_in_seconds": drained_in,
+        "every_message_confirmed": drained,
+        "phase_seconds": phases.seconds,
     }
 
 

@@ -319,7 +319,11 @@ async def drive(
         timeout=REQUEST_TIMEOUT_SECONDS,
         limits=httpx.Limits(max_connections=MAX_IN_FLIGHT + len(DEMO_EXPERTS) + 8),
     ) as client:
-        customers = [await token_for(client, name, DEMO_PASSWORD) for name in DEMO_CUSTOMERS]
-        customers += [await customer_register(client, n) for n in range(1, new_customers + 1)]
-        experts = [await token_for(client, name, DEMO_PASSWORD) for name in DEMO_EXPERTS]
+        # All at once: each sign-in hashes a password, slow on purpose.
+        users = await asyncio.gather(
+            *(token_for(client, name, DEMO_PASSWORD) for name in DEMO_CUSTOMERS + DEMO_EXPERTS),
+            *(customer_register(client, n) for n in range(1, new_customers + 1)),
+        )
+        experts = users[len(DEMO_CUSTOMERS) : len(DEMO_CUSTOMERS) + len(DEMO_EXPERTS)]
+        customers = [user for user in users if user not in experts]
         return await Workload(client, customers, experts).run(rate=rate, duration=duration)

@@ -1,4 +1,4 @@
-"""`make soak`, short: the `make run` system under every kind of API work for half a minute, then
+"""`make soak`, short: the `make run` system under every kind of API work for 20 seconds, then
 each accepted request found applied exactly once where it lands, and no process exited."""
 
 import json
@@ -13,8 +13,8 @@ from bench.soak.workload import KINDS
 pytestmark = pytest.mark.integration
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-# Start-up (migrations, demo data, eight processes), 30 s of load and the drain take about a
-# minute and a half on two busy cores; the timeout only stops a soak that hangs.
+# Start-up (broker, migrations, demo data, seven processes), 20 s of load, the drain and the stop
+# take under two minutes on two busy cores; the timeout only stops a soak that hangs.
 SOAK_TIMEOUT_SECONDS = 300
 
 
@@ -22,7 +22,7 @@ def test_a_short_soak_applies_every_accepted_request_once(tmp_path: Path) -> Non
     soak = subprocess.run(
         [
             sys.executable,
-            *("-m", "bench.soak", "--duration", "30s", "--rate", "2"),
+            *("-m", "bench.soak", "--duration", "20s", "--rate", "3"),
             *("--drain-timeout", "90s", "--workdir", str(tmp_path)),
         ],
         cwd=REPOSITORY,
@@ -42,5 +42,5 @@ def test_a_short_soak_applies_every_accepted_request_once(tmp_path: Path) -> Non
     assert (total["lost"], total["duplicated"]) == (0, 0), output
     assert total["applied_once"] == total["accepted"], output
     assert sum(result["exits"].values()) == 0, result["exits"]
-    assert result["drained_in_seconds"] is not None, output
+    assert result["every_message_confirmed"], output
     assert soak.returncode == 0, output
