@@ -13,8 +13,10 @@ import itertools
 import secrets
 import time
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import httpx
 
@@ -154,7 +156,11 @@ class Workload:
         # already has changes nothing and sends nothing.
         async with self.plan_locks[customer.username]:
             current = self.plan_of.get(customer.username)
-            contract = CONTRACTS[(CONTRACTS.index(current) + 1) % 3] if current else CONTRACTS[0]
+            contract = (
+                CONTRACTS[(CONTRACTS.index(current) + 1) % len(CONTRACTS)]
+                if current
+                else CONTRACTS[0]
+            )
             answer = await self.post(customer, "/api/customer/plan/", {"contract_code": contract})
             if answer is not None and answer.is_success:
                 self.plan_of[customer.username] = contract
@@ -249,7 +255,7 @@ class Workload:
 
     # The ticks.
 
-    def operation(self, tick: int):
+    def operation(self, tick: int) -> Coroutine[Any, Any, None]:
         if tick % 3 and self.follow_ups:
             follow_up = self.follow_ups.popleft()
             if follow_up.kind == SURVEY:
@@ -270,7 +276,7 @@ class Workload:
         in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         sent = []
 
-        async def one(operation) -> None:
+        async def one(operation: Coroutine[Any, Any, None]) -> None:
             async with in_flight:
                 await operation
 
