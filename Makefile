@@ -21,7 +21,7 @@ INTEGRATION_ENV := \
 	NOTIFICATIONS_DATABASE_URL=$(POSTGRES_URL)/sysops_notifications \
 	CELERY_BROKER_URL=$(REDIS_URL)
 
-.PHONY: install run test test-unit test-integration lint clean bench
+.PHONY: install run test test-unit test-integration lint clean bench soak
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,15 @@ test-integration: install
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench.portal.harness --postgres $(POSTGRES_URL) $(BENCH_ARGS)
+
+# The soak: the `make run` system in a throwaway var folder, mixed work through the API at RATE
+# operations a second for DURATION (45s, 30m, 1h), then the counts of what each accepted request
+# became; non-zero exit if anything was lost, duplicated or a process exited. Logs and result.json
+# in bench-results/soak-<time>/.
+DURATION ?= 1m
+RATE ?= 2
+soak: install
+	$(BIN)/python -m bench.soak --duration $(DURATION) --rate $(RATE)
 
 lint: install
 	$(BIN)/ruff check .
