@@ -197,7 +197,7 @@ class BenchSystem:
             ],
             {},
         ).start()
-        self.scheduler.wait_for_log("beat: Starting", timeout=START_TIMEOUT_SECONDS)
+        self.scheduler.wait_for_log("celery beat v", timeout=START_TIMEOUT_SECONDS)
 
     def stop_workers(self, quanta: tuple[str, ...] = QUANTA) -> None:
         stop_all([self.workers.pop(quantum) for quantum in quanta if quantum in self.workers])

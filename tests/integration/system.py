@@ -73,6 +73,8 @@ def system_environment(
         # Lets a worker load a test-only settings module from `tests`, which is not installed.
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
+        # Some tests count task runs and retries in the workers' logs.
+        TASK_LOG_LEVEL="INFO",
     )
     env.update(overrides)
     return env
@@ -148,7 +150,7 @@ class RunningSystem:
         )
         for worker in self.workers.values():
             worker.wait_for_log(" ready.", timeout=START_TIMEOUT_SECONDS)
-        self.scheduler.wait_for_log("beat: Starting", timeout=START_TIMEOUT_SECONDS)
+        self.scheduler.wait_for_log("celery beat v", timeout=START_TIMEOUT_SECONDS)
         return self
 
     def stop(self) -> None:
