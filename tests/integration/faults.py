@@ -22,6 +22,16 @@ HOLD_SWITCH_VARIABLE = "SYSOPS_HOLD"
 HOLDING = "holding the handler"
 
 
+def held_while_exists(hold: Path) -> dict[str, str]:
+    """The variables that make a process of the system run these faults, holding a "hang" ticket
+    while the file `hold` (created here) exists."""
+    hold.touch()
+    return {
+        "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
+        HOLD_SWITCH_VARIABLE: str(hold),
+    }
+
+
 def switch_is_on(variable: str) -> bool:
     switch = os.environ.get(variable)
     return bool(switch) and Path(switch).exists()

@@ -9,11 +9,7 @@ import pytest
 from customer_quantum.models import OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
-from tests.integration.faults import (
-    HANG_TITLE,
-    HOLD_SWITCH_VARIABLE,
-    HOLDING,
-)
+from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer, broker_dump
 from tests.integration.system import StartSystem
@@ -83,14 +79,7 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
     fault_report: FaultReport,
 ) -> None:
     hold = tmp_path / "hold"
-    hold.touch()
-    system = start_system(
-        worker_env={
-            "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
-            HOLD_SWITCH_VARIABLE: str(hold),
-        },
-        overrides=LAST_RESORT_OUT_OF_REACH,
-    )
+    system = start_system(worker_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
     worker = system.workers["ticketing"]
 
     response = system.submit_ticket(token=customer_account.token, title=HANG_TITLE)

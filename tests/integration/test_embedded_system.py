@@ -164,37 +164,25 @@ def test_killed_processes_are_restarted_while_the_portal_answers_and_a_stop_ends
     token = embedded.token()
 
     with PortalWatch(embedded.base_url) as portal:
-        worker = embedded.state()["ticketing"]["pid"]
-        os.kill(worker, signal.SIGKILL)
-        wait_until(
-            lambda: embedded.restarted("ticketing", old_pid=worker),
-            timeout=RESTART_TIMEOUT_SECONDS,
-            what="ticketing's worker is started again and ready",
-        )
-        after_worker = embedded.submit_ticket(token)
-        wait_until(
-            lambda: embedded.in_ticketing(after_worker),
-            timeout=ARRIVAL_TIMEOUT_SECONDS,
-            what="the ticket submitted after the worker's restart is in ticketing",
-        )
-
-        broker = embedded.state()["broker"]["pid"]
-        os.kill(broker, signal.SIGKILL)
-        wait_until(
-            lambda: embedded.restarted("broker", old_pid=broker),
-            timeout=RESTART_TIMEOUT_SECONDS,
-            what="the broker is started again",
-        )
-        after_broker = embedded.submit_ticket(token)
-        wait_until(
-            lambda: embedded.in_ticketing(after_broker),
-            timeout=ARRIVAL_TIMEOUT_SECONDS,
-            what="the ticket submitted after the broker's restart is in ticketing",
-        )
+        killed_pids = {}
+        for process in ("ticketing", "broker"):  # a worker, then the broker every process uses
+            killed = killed_pids[process] = embedded.state()[process]["pid"]
+            os.kill(killed, signal.SIGKILL)
+            wait_until(
+                lambda process=process, killed=killed: embedded.restarted(process, old_pid=killed),
+                timeout=RESTART_TIMEOUT_SECONDS,
+                what=f"{process} is started again and ready",
+            )
+            after_restart = embedded.submit_ticket(token)
+            wait_until(
+                lambda ticket=after_restart: embedded.in_ticketing(ticket),
+                timeout=ARRIVAL_TIMEOUT_SECONDS,
+                what=f"the ticket submitted after {process}'s restart is in ticketing",
+            )
 
     log = embedded.launcher.log_since_start()
-    assert f"ticketing (pid {worker}) exited with signal SIGKILL" in log
-    assert f"broker (pid {broker}) exited with signal SIGKILL" in log
+    for process, killed in killed_pids.items():
+        assert f"{process} (pid {killed}) exited with signal SIGKILL" in log
     assert len(portal.answers) >= 20, "the portal was asked throughout"
     assert {answer for _, answer in portal.answers} == {200}, [
         answer for answer in portal.answers if answer[1] != 200

@@ -17,7 +17,7 @@ from customer_quantum.models import OutboxMessage
 from customer_quantum.models import Ticket as CustomerTicket
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
-from tests.integration.faults import HANG_TITLE, HOLD_SWITCH_VARIABLE, HOLDING
+from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer, broker_dump
 from tests.integration.system import RunningSystem, StartSystem
@@ -221,14 +221,7 @@ def test_a_ticket_whose_web_process_died_before_handing_it_over_arrives_once(
     tmp_path: Path,
 ) -> None:
     hold = tmp_path / "hold"
-    hold.touch()
-    system = start_system(
-        web_env={
-            "DJANGO_SETTINGS_MODULE": "tests.integration.fault_settings",
-            HOLD_SWITCH_VARIABLE: str(hold),
-        },
-        overrides=LAST_RESORT_OUT_OF_REACH,
-    )
+    system = start_system(web_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
     submit_burst(system, customer_account.token, label="Before the web dies")
     answers: list[httpx.Response] = []
     held = threading.Thread(
