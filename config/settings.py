@@ -452,6 +452,9 @@ SURVEY_LINK_MAX_AGE_DAYS = env.int("SURVEY_LINK_MAX_AGE_DAYS", default=14)
 # Every line names its flow (correlation id) and the message being handled, in every process;
 # LOG_FORMAT=json writes one JSON object a line for a log collector.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# What a worker prints (the console e-mail and SMS backends print every message they send) is
+# logged as information, not as Celery's default WARNING, which made each e-mail look like a fault.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
