@@ -39,9 +39,8 @@ class QuantumStatus:
     dead_letters: int | None  # None when its database cannot be read
     inbox: int | None
     database_error: str | None = None  # why this report could not read its database
-    consumers: int | None = (
-        None  # workers consuming its queue; None when the broker does not answer
-    )
+    # Workers consuming its queue; None when the broker does not answer.
+    consumers: int | None = None
     queue_depth: int | None = None  # None when the broker does not answer
     growing_for: timedelta | None = None  # how long its queue has kept growing, when it does
     deliveries_failing: DatabaseUnreachable | None = None  # its workers cannot reach its database
