@@ -347,7 +347,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # answers in milliseconds (workers keep their own reconnect policy).
     "max_retries": 0,
 }
-CELERY_VISIBILITY_TIMEOUT = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
