@@ -151,7 +151,7 @@ class Endpoint:
         return message_id
 
     def _deliver_inline(self, row: models.Model) -> None:
-        """The synchronous coupling the seed rejects, kept only as the benchmark's baseline
+        """The synchronous coupling the message bus replaces, kept only as the benchmark's baseline
         (MESSAGING_DELIVERY=inline): the receiver applies the message inside the sender's
         request and transaction, so the sender fails, or waits, whenever the receiver does."""
         envelope = self._envelope(row)

@@ -1,4 +1,4 @@
-"""The assignment job: the seed's periodic ticket processor, run by `assign_tickets` and the scheduler.
+"""The assignment job: the periodic ticket processor, run by `assign_tickets` and the scheduler.
 
 A batch job rather than a reaction to each new ticket, so an urgent ticket submitted a minute after
 a low one is still served first. Runs may overlap: each ticket is locked with SKIP LOCKED while it is
