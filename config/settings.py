@@ -320,7 +320,8 @@ MESSAGING_RESEND_MAX_SECONDS = env.float("MESSAGING_RESEND_MAX_SECONDS", default
 # Confirmed outbox rows and applied inbox rows are forgotten after this many days.
 MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=7)
 # "inline" has the receiver apply each message inside the sender's request and transaction: the
-# synchronous monolith the seed rejects, kept only as the benchmark's baseline (bench/portal/).
+# synchronous coupling that ties the portal to every receiver's availability, kept only as the
+# benchmark's baseline (bench/portal/).
 MESSAGING_DELIVERY = env.str("MESSAGING_DELIVERY", default="broker")
 if MESSAGING_DELIVERY not in ("broker", "inline"):
     raise ValueError(f"MESSAGING_DELIVERY must be broker or inline, not {MESSAGING_DELIVERY!r}")
@@ -347,7 +348,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # answers in milliseconds (workers keep their own reconnect policy).
     "max_retries": 0,
 }
-CELERY_VISIBILITY_TIMEOUT = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
@@ -392,7 +392,7 @@ CELERY_BEAT_SCHEDULE["sync-support-contracts"] = {
     "options": {"queue": "customer", "expires": SUPPORT_CONTRACT_SYNC_INTERVAL_SECONDS},
 }
 
-# The seed's ticket processor: a periodic batch, so priorities are honoured across tickets.
+# The ticket processor is a periodic batch, so priorities are honoured across tickets.
 ASSIGNMENT_INTERVAL_SECONDS = env.float("ASSIGNMENT_INTERVAL_SECONDS", default=60.0)
 ASSIGNMENT_ALERT_AFTER_MINUTES = env.float("ASSIGNMENT_ALERT_AFTER_MINUTES", default=60.0)
 CELERY_BEAT_SCHEDULE["assign-tickets"] = {

@@ -249,8 +249,8 @@ class TicketStatusChange(models.Model):
 class SurveyInvitation(models.Model):
     """The survey a customer is asked to answer once their ticket is completed (UC-4).
 
-    Only the invitation lives here: the answer goes to analytics and is never stored in this
-    quantum (the seed). One per ticket, answered at most once, until it expires.
+    Only the invitation lives here: the answer goes to analytics, whose reports are its only use,
+    and is never stored in this quantum. One per ticket, answered at most once, until it expires.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

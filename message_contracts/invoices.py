@@ -1,6 +1,6 @@
 """Invoices billing issues to customers: the customer quantum keeps its copy as billing history.
 
-Persistent by design (the seed): the message is stored in billing's outbox with the invoice itself,
+Persistent by design: the message is stored in billing's outbox with the invoice itself,
 so no invoice is ever missed while the customer quantum's workers are down.
 """
 

@@ -1,5 +1,5 @@
-"""The support-contract catalog as ticketing publishes it for replication (the seed: an ETL job,
-not events). Each record is one contract as it stands now."""
+"""The support-contract catalog as ticketing publishes it for replication: a periodic copy of the
+table, not events. Each record is one contract as it stands now."""
 
 from datetime import datetime
 from decimal import Decimal

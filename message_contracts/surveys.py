@@ -1,6 +1,6 @@
 """The customer's answer to the survey sent after a ticket was completed (UC-4).
 
-Surveys are only for analytics (the seed): the customer quantum forwards the answer and keeps nothing
+Surveys serve only analytics' reports: the customer quantum forwards the answer and keeps nothing
 of it but the fact that its invitation was used.
 """
 

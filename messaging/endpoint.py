@@ -36,6 +36,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from messaging import broker
+from messaging.backoff import backoff_delay
 from messaging.contract import ContractViolation, Envelope, Message
 from messaging.flow import current_correlation_id, flow
 
@@ -66,17 +67,19 @@ class RetryLater(Exception):
 def resend_delay(sends: int) -> float:
     """How long a sender waits for a confirmation before handing a message over again: the
     timeout, doubled at each send, so a receiver down for hours is not flooded with copies."""
-    return min(
-        settings.MESSAGING_RESEND_MAX_SECONDS,
-        settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS * 2 ** (sends - 1),
+    return backoff_delay(
+        attempt=sends,
+        first=settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS,
+        longest=settings.MESSAGING_RESEND_MAX_SECONDS,
     )
 
 
 def retry_delay(deliveries: int) -> float:
     """Exponential backoff with jitter, capped well under the broker's visibility timeout."""
-    ceiling = min(
-        settings.MESSAGING_RETRY_MAX_SECONDS,
-        settings.MESSAGING_RETRY_BASE_SECONDS * 2 ** (deliveries - 1),
+    ceiling = backoff_delay(
+        attempt=deliveries,
+        first=settings.MESSAGING_RETRY_BASE_SECONDS,
+        longest=settings.MESSAGING_RETRY_MAX_SECONDS,
     )
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
 
@@ -151,7 +154,7 @@ class Endpoint:
         return message_id
 
     def _deliver_inline(self, row: models.Model) -> None:
-        """The synchronous coupling the seed rejects, kept only as the benchmark's baseline
+        """The synchronous coupling the message bus replaces, kept only as the benchmark's baseline
         (MESSAGING_DELIVERY=inline): the receiver applies the message inside the sender's
         request and transaction, so the sender fails, or waits, whenever the receiver does."""
         envelope = self._envelope(row)

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from message_contracts.notifications import Channel, NotificationRequested
+from messaging.backoff import backoff_delay
 from notifications.apps import DATABASE
 from notifications.models import DeliveryAttempt, Notification, SendingSwitch
 from notifications.sms import sms_backend
@@ -53,9 +54,10 @@ def notification_request(*, requested: NotificationRequested) -> Notification:
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: a gateway that is down for a while is not hammered."""
     return timedelta(
-        seconds=min(
-            settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
-            settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** (attempts - 1),
+        seconds=backoff_delay(
+            attempt=attempts,
+            first=settings.NOTIFICATIONS_RETRY_BASE_SECONDS,
+            longest=settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
         )
     )
 

@@ -1,7 +1,8 @@
 """Health of the running system: which databases and the broker answer, and which workers listen.
 
-The portal needs only identity and the customer database (invariant 2): a broker or another
-quantum being down is reported, but does not make the web process unready.
+A customer-facing request must succeed while the broker and every other quantum are down, so the
+portal needs only identity and the customer database: a broker or another quantum being down is
+reported, but does not make the web process unready.
 """
 
 from collections import defaultdict

@@ -1,5 +1,5 @@
-"""Replication of ticketing's support-contract catalog into the customer quantum (the seed: a periodic
-table replication, not events). Neither quantum knows the other: this job reads ticketing's published
+"""Replication of ticketing's support-contract catalog into the customer quantum: a periodic table
+replication, not events. Neither quantum knows the other: this job reads ticketing's published
 export and hands each page to the customer quantum's import."""
 
 from datetime import timedelta

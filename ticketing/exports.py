@@ -1,5 +1,5 @@
-"""What ticketing publishes of its support-contract catalog for replication (the seed: an ETL job,
-not events): the contracts changed since a watermark, one page at a time, oldest change first."""
+"""What ticketing publishes of its support-contract catalog for replication, a periodic copy of the
+table rather than events: the contracts changed since a watermark, one page at a time, oldest change first."""
 
 from datetime import datetime
 

@@ -1,9 +1,10 @@
-"""The assignment job: the seed's periodic ticket processor, run by `assign_tickets` and the scheduler.
+"""The assignment job: the periodic ticket processor, run by `assign_tickets` and the scheduler.
 
 A batch job rather than a reaction to each new ticket, so an urgent ticket submitted a minute after
 a low one is still served first. Runs may overlap: each ticket is locked with SKIP LOCKED while it is
-assigned, an expert's place is taken by one conditional UPDATE, and the database refuses a second
-open assignment of a ticket, so no ticket is lost or assigned twice.
+assigned, an expert's places are counted and taken on the expert's locked row, and the database
+refuses a second open assignment of a ticket, so no ticket is lost or assigned twice and no expert
+is given more than their capacity.
 """
 
 from collections import defaultdict

@@ -122,8 +122,8 @@ class Expert(models.Model):
     capacity = models.PositiveSmallIntegerField(
         default=3, help_text="Open assignments the expert may hold at once."
     )
-    # A counter rather than a count of assignments, so taking a place is one conditional UPDATE
-    # that two assignment runs can never both win past the capacity.
+    # A counter rather than a count of assignments, so the load is on the row an assignment run
+    # locks to take the expert's places: overlapping runs take turns and cannot both fill the last.
     open_assignments = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:

@@ -1,7 +1,8 @@
 """Cards: the customer registers one and billing verifies it.
 
 The customer quantum keeps only a summary (brand, last four, expiry, status). The card data leaves
-sealed with billing's public key: nothing in this quantum can open it again (invariant 5).
+sealed with billing's public key: nothing in this quantum can open it again, so the number and CVC
+are in plaintext nowhere but where billing decrypts them (not this database, a log or a message).
 """
 
 import json

@@ -65,7 +65,7 @@ class StatusForUnknownTicket(Exception):
 
 def ticket_status_record(*, change: TicketStatusChanged) -> None:
     """Keeps the change in the ticket's timeline, and makes it the ticket's status only if it is
-    newer than the one shown: messages may arrive late, twice or out of order (invariant 6)."""
+    newer than the one shown: messages may arrive late, twice or out of order."""
     if not Ticket.objects.filter(pk=change.ticket_id).exists():
         raise StatusForUnknownTicket(f"no ticket {change.ticket_id} in the customer quantum")
     _, first_time = TicketStatusChange.objects.get_or_create(

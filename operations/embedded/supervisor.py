@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from messaging.backoff import backoff_delay
+
 STOP_TIMEOUT_SECONDS = 20.0
 TICK_SECONDS = 0.2
 # A process that ran this long before exiting is restarted at once; one that keeps exiting sooner
@@ -190,9 +192,10 @@ class Supervisor:
         running.ready = False
         running.quick_exits = running.quick_exits + 1 if ran < STEADY_RUN_SECONDS else 0
         delay = (
-            min(
-                FIRST_RESTART_DELAY_SECONDS * 2 ** (running.quick_exits - 1),
-                MAX_RESTART_DELAY_SECONDS,
+            backoff_delay(
+                attempt=running.quick_exits,
+                first=FIRST_RESTART_DELAY_SECONDS,
+                longest=MAX_RESTART_DELAY_SECONDS,
             )
             if running.quick_exits
             else 0.0

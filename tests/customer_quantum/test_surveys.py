@@ -475,7 +475,8 @@ def test_the_schema_documents_the_survey_and_its_refusals(api):
 
 
 def test_answering_touches_only_the_customer_and_identity_databases(customer_user, invitation):
-    """Invariant 2: the survey works while analytics and the broker are down."""
+    """A customer-facing request must succeed while the broker and every other quantum are down, so
+    answering a survey uses no database but the customer's and identity's."""
     client = Client()
     client.force_login(customer_user)
     captured = {alias: CaptureQueriesContext(connections[alias]) for alias in settings.DATABASES}
