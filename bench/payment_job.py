@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,8 @@ import redis
 REPOSITORY = Path(__file__).resolve().parents[1]
 ALIASES = ("default", "customer", "billing", "ticketing", "analytics", "notifications")
 PERIOD = "2026-10"
+# Before PERIOD, so every account's plan covers the month billed.
+PLAN_STARTED_AT = datetime(2026, 9, 1, tzinfo=UTC)
 CARD_NUMBER = "4242424242424242"
 
 
@@ -69,7 +72,8 @@ def population_create(accounts: int) -> None:
                 contract_code="premium",
                 monthly_price=Decimal("29.90"),
                 currency="EUR",
-                plan_chosen_at=now,
+                plan_chosen_at=PLAN_STARTED_AT,
+                plan_started_at=PLAN_STARTED_AT,
             )
             for customer in customers
         )

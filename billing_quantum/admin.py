@@ -48,6 +48,7 @@ class BillingAccountAdmin(ViewOnly, admin.ModelAdmin):
         "contract_code",
         "monthly_price",
         "currency",
+        "plan_started_at",
         "plan_chosen_at",
     ]
     list_filter = ["contract_code", "currency"]

@@ -11,10 +11,11 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 from tqdm import tqdm
 
 from billing_quantum.models import Payment, PaymentStatus
@@ -47,6 +48,21 @@ def period_parse(text: str) -> str:
     if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
         raise PeriodInvalid(f"period {text!r} is not a month written YYYY-MM, e.g. 2026-11")
     return text
+
+
+def period_start(period: str) -> datetime:
+    """The first moment of a YYYY-MM month, in the business's time zone."""
+    year, month = map(int, period.split("-"))
+    return timezone.make_aware(datetime(year, month, 1))
+
+
+def period_check_over(period: str, *, today: date) -> None:
+    """Raises PeriodInvalid unless the month has ended: a month is billed once it is over."""
+    if period >= f"{today.year:04d}-{today.month:02d}":
+        raise PeriodInvalid(
+            f"period {period} has not ended yet: bill a month once it is over, "
+            f"the latest is {previous_period(today)}"
+        )
 
 
 def previous_period(today: date) -> str:
@@ -86,10 +102,13 @@ def payment_job_run(
     show_progress: bool = False,
     provider: PaymentProvider | None = None,
 ) -> PaymentRunSummary:
+    period_check_over(period, today=timezone.localdate())
     provider = provider or payment_provider()
     summary = PaymentRunSummary(period=period, dry_run=dry_run)
     started = time.monotonic()
-    account_ids = list(accounts_to_bill().values_list("pk", flat=True))
+    account_ids = list(
+        accounts_to_bill(month_start=period_start(period)).values_list("pk", flat=True)
+    )
     with tqdm(
         total=len(account_ids), unit="account", desc=f"Billing {period}", disable=not show_progress
     ) as progress:
@@ -121,7 +140,7 @@ def _bill(
     if dry_run:
         counts["resume"], counts["to_charge"] = resumed, len(cards)
         return counts
-    accounts = accounts_to_bill().filter(pk__in=list(cards))
+    accounts = accounts_to_bill(month_start=period_start(period)).filter(pk__in=list(cards))
     payments_open(
         period=period, cards_by_account={account: cards[account.pk] for account in accounts}
     )

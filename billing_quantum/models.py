@@ -20,6 +20,11 @@ class BillingAccount(models.Model):
     monthly_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     plan_chosen_at = models.DateTimeField(null=True, blank=True)
+    plan_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the customer first chose a plan: billed from the first month after it.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

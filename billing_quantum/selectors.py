@@ -1,14 +1,19 @@
 """Billing's read queries: who the Payment job bills, and what administrators look at."""
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from billing_quantum.models import BillingAccount, Card, CardStatus, Payment, PaymentStatus
 
 
-def accounts_to_bill() -> QuerySet[BillingAccount]:
-    """Accounts with a plan to charge for: a contract and a price above zero."""
+def accounts_to_bill(*, month_start: datetime) -> QuerySet[BillingAccount]:
+    """Accounts with a plan to charge for the month starting at `month_start`: a contract, a price
+    above zero, and a plan started by then. The month a plan starts in is not billed: billing
+    starts with the first whole month, so nobody pays for days before they chose a plan."""
     return (
         BillingAccount.objects.exclude(contract_code="")
+        .filter(plan_started_at__lte=month_start)
         .filter(monthly_price__gt=0)
         .exclude(currency="")
         .order_by("pk")

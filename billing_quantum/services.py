@@ -172,19 +172,20 @@ def card_registration_give_up(*, card_id: uuid.UUID) -> None:
 
 def billing_account_plan_record(*, chosen: SupportPlanChosen) -> BillingAccount:
     """Records the plan billing will charge. Plans can arrive out of order: one chosen before the
-    plan the account already has changes nothing."""
+    plan the account already has changes only when the account's plan started."""
     with transaction.atomic(using=DATABASE):
         account, _ = BillingAccount.objects.select_for_update().get_or_create(
             customer_id=chosen.customer_id
         )
-        if account.plan_chosen_at is not None and account.plan_chosen_at >= chosen.chosen_at:
-            return account
-        account.customer_name = chosen.customer_name
-        account.customer_email = chosen.customer_email
-        account.contract_code = chosen.contract_code
-        account.monthly_price = chosen.monthly_price
-        account.currency = chosen.currency
-        account.plan_chosen_at = chosen.chosen_at
+        if account.plan_started_at is None or chosen.chosen_at < account.plan_started_at:
+            account.plan_started_at = chosen.chosen_at
+        if account.plan_chosen_at is None or chosen.chosen_at > account.plan_chosen_at:
+            account.customer_name = chosen.customer_name
+            account.customer_email = chosen.customer_email
+            account.contract_code = chosen.contract_code
+            account.monthly_price = chosen.monthly_price
+            account.currency = chosen.currency
+            account.plan_chosen_at = chosen.chosen_at
         account.save()
     return account
 

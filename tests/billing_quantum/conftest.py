@@ -1,4 +1,5 @@
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -53,15 +54,21 @@ def from_customer():
     return publish
 
 
+# Before any month the tests bill, so each of those months is billable.
+PLAN_STARTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 @pytest.fixture
 def account_to_bill():
-    """A billing account with a plan and, unless `card_number` is None, an active card."""
+    """A billing account with a plan started at `plan_started_at` and, unless `card_number` is
+    None, an active card."""
 
     def create(
         *,
         customer_id: int,
         card_number: str | None = "4242424242424242",
         price: str = "29.90",
+        plan_started_at: datetime = PLAN_STARTED_AT,
     ) -> BillingAccount:
         account = BillingAccount.objects.create(
             customer_id=customer_id,
@@ -70,7 +77,8 @@ def account_to_bill():
             contract_code="premium",
             monthly_price=Decimal(price),
             currency="EUR",
-            plan_chosen_at=timezone.now(),
+            plan_chosen_at=plan_started_at,
+            plan_started_at=plan_started_at,
         )
         if card_number is not None:
             active_card_add(account=account, number=card_number)

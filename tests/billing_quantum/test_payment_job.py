@@ -3,6 +3,7 @@ approved charges get a payment and an invoice sent to the customer quantum, decl
 payment alert and no invoice; re-running or resuming a killed run never charges anybody twice."""
 
 import logging
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from billing_quantum.jobs import payment_alerts_retry, payment_job_run, previous_period
+from billing_quantum.jobs import (
+    PeriodInvalid,
+    payment_alerts_retry,
+    payment_job_run,
+    previous_period,
+)
 from billing_quantum.models import (
     Invoice,
     InvoiceCounter,
@@ -247,6 +253,64 @@ def test_a_bad_period_is_refused_with_one_line_and_nothing_written(account_to_bi
 
     assert "\n" not in str(refused.value)
     assert Payment.objects.count() == OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("plan_started_at", "charged"),
+    [
+        (datetime(2026, 11, 30, 9, tzinfo=UTC), 0),
+        (datetime(2026, 10, 15, 9, tzinfo=UTC), 0),
+        (datetime(2026, 10, 1, tzinfo=UTC), 1),
+        (datetime(2026, 9, 30, 23, 59, tzinfo=UTC), 1),
+    ],
+)
+def test_billing_starts_with_the_first_whole_month_of_the_plan(
+    account_to_bill, plan_started_at, charged
+):
+    account_to_bill(customer_id=7, plan_started_at=plan_started_at)
+
+    summary = payment_job_run(period=PERIOD)
+
+    assert summary.counts["charged"] == Payment.objects.count() == charged
+    assert summary.counts["skipped"] == 0
+
+
+def current_month() -> str:
+    today = timezone.localdate()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+@pytest.mark.parametrize("period", [current_month(), "2099-01"])
+def test_a_month_not_over_yet_is_refused_with_one_line_and_nothing_written(
+    account_to_bill, period, dry_run
+):
+    account_to_bill(customer_id=7)
+
+    with pytest.raises(CommandError, match=f"period {period} has not ended yet") as refused:
+        call_command("run_payment_job", "--period", period, *dry_run)
+
+    assert "\n" not in str(refused.value)
+    assert Payment.objects.count() == OutboxMessage.objects.count() == 0
+    assert SimulatedProviderCharge.objects.count() == 0
+
+
+def test_the_job_itself_refuses_a_month_not_over_yet(account_to_bill):
+    account_to_bill(customer_id=7)
+
+    with pytest.raises(PeriodInvalid, match="has not ended yet"):
+        payment_job_run(period=current_month())
+
+    assert Payment.objects.count() == 0
+
+
+def test_the_month_just_ended_can_be_billed(account_to_bill, capsys):
+    account_to_bill(customer_id=7)
+    period = previous_period(timezone.localdate())
+
+    call_command("run_payment_job", "--period", period, "--dry-run")
+
+    assert f"{period} (dry run, nothing charged or written): 1 to charge" in capsys.readouterr().out
 
 
 def test_the_scheduler_bills_the_month_just_ended():

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Locator, Page, expect
 
 from analytics.models import SurveyResponse
-from billing_quantum.jobs import previous_period
+from billing_quantum.jobs import period_start, previous_period
 from billing_quantum.models import BillingAccount
 from customer_quantum.models import CardSummary, Invoice, TicketStatusChange
 from identity.services import api_token_issue
@@ -224,8 +224,13 @@ def test_a_new_customer_registers_pays_follows_a_ticket_and_answers_its_survey(
         ]
     )
 
-    # The month's Payment job charges the card; the invoice reaches the portal.
+    # The month's Payment job charges the card; the invoice reaches the portal. Billing starts
+    # with a plan's first whole month: the plan chosen minutes ago is dated back to the start of
+    # the month just ended, as if the customer had had it all month.
     period = previous_period(date.today())
+    BillingAccount.objects.filter(contract_code="home-office").update(
+        plan_started_at=period_start(period)
+    )
     billed = portal.manage("run_payment_job", "--period", period, extra_env=billing_card_keys())
     assert billed.returncode == 0, billed.stderr
     invoice = backend(

@@ -2,6 +2,7 @@
 `manage.py run_payment_job` process of its own on the test databases."""
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from tests.integration.processes import ManagedProcess
 from tests.integration.system import REPOSITORY, venv_command
 
 PERIOD = "2026-10"
+# The plans' start: before PERIOD, so PERIOD is a month the plans covered whole and is billed.
+PLAN_STARTED_AT = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 def customers_to_bill(count: int, *, number: str = "4242424242424242") -> list[int]:
@@ -31,7 +34,8 @@ def customers_to_bill(count: int, *, number: str = "4242424242424242") -> list[i
             contract_code="premium",
             monthly_price=Decimal("29.90"),
             currency="EUR",
-            plan_chosen_at=timezone.now(),
+            plan_chosen_at=PLAN_STARTED_AT,
+            plan_started_at=PLAN_STARTED_AT,
         )
         for customer in customers
     )

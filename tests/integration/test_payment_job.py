@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from billing_quantum.jobs import previous_period
 from billing_quantum.models import Invoice, OutboxMessage, Payment, SimulatedProviderCharge
 from customer_quantum.models import InboxMessage
 from customer_quantum.models import Invoice as ReceivedInvoice
@@ -150,11 +152,27 @@ def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_bac
     assert received.count() == received.filter(applied_at__isnull=False).count() == 50
 
 
-def test_a_bad_period_exits_non_zero_with_one_line_and_writes_nothing(job_env) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "refusal"),
+    [
+        (
+            ["--period", "2026-13"],
+            "period '2026-13' is not a month written YYYY-MM, e.g. 2026-11",
+        ),
+        (
+            ["--period", "2099-01", "--dry-run"],
+            f"period 2099-01 has not ended yet: bill a month once it is over, "
+            f"the latest is {previous_period(timezone.localdate())}",
+        ),
+    ],
+)
+def test_a_bad_period_exits_non_zero_with_one_line_and_writes_nothing(
+    job_env, arguments, refusal
+) -> None:
     customers_to_bill(3)
 
     run = subprocess.run(
-        [*venv_command("python", "manage.py"), "run_payment_job", "--period", "2026-13"],
+        [*venv_command("python", "manage.py"), "run_payment_job", *arguments],
         cwd=REPOSITORY,
         env=job_env,
         capture_output=True,
@@ -164,7 +182,5 @@ def test_a_bad_period_exits_non_zero_with_one_line_and_writes_nothing(job_env) -
     )
 
     assert run.returncode != 0
-    assert run.stderr.strip().splitlines() == [
-        "CommandError: period '2026-13' is not a month written YYYY-MM, e.g. 2026-11"
-    ]
+    assert run.stderr.strip().splitlines() == [f"CommandError: {refusal}"]
     assert Payment.objects.count() == OutboxMessage.objects.count() == 0

@@ -43,6 +43,7 @@ CARD = {
 # with an open alert, and the web's card registration buried in billing's dead letters.
 BILLING_SETUP = """
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from django.utils import timezone
 from billing_quantum.card_keys import card_number_encrypt
@@ -58,9 +59,10 @@ letter = DeadLetter.objects.create(
         "sender": "customer", "payload": row.payload,
     },
 )
+plan_started_at = datetime(2026, 9, 1, tzinfo=UTC)  # before the month billed
 account = BillingAccount.objects.create(
     customer_id=999, customer_name="Bob", contract_code="premium", monthly_price=Decimal("9.90"),
-    currency="EUR", plan_chosen_at=timezone.now(),
+    currency="EUR", plan_chosen_at=plan_started_at, plan_started_at=plan_started_at,
 )
 key_id, ciphertext = card_number_encrypt("4000000000009995")
 Card.objects.create(

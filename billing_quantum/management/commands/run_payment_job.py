@@ -18,8 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, period: str, dry_run: bool, **options) -> None:
         try:
-            period = period_parse(period)
+            summary = payment_job_run(
+                period=period_parse(period), dry_run=dry_run, show_progress=True
+            )
         except PeriodInvalid as error:
             raise CommandError(str(error)) from None
-        summary = payment_job_run(period=period, dry_run=dry_run, show_progress=True)
         self.stdout.write(str(summary))
