@@ -33,7 +33,9 @@ HOLDERS_ANSWER_SECONDS = 1.0
 
 
 def _redis_client(connection):
-    """The transport's own client, which adds the configured key prefix; None for other brokers."""
+    """The transport's own client, which adds the configured key prefix; None for other brokers.
+    The connection is borrowed from the app's pool: a sweep every 2 s per quantum must not open a
+    new broker connection each time."""
     if connection.transport.driver_type != "redis":
         return None
     return connection.default_channel.client
@@ -42,7 +44,7 @@ def _redis_client(connection):
 def broker_restarted_since_last_sweep(quantum: str) -> bool:
     """True the first time a quantum's sweep meets a broker process it has not met before (a new
     broker also counts: whatever the sender handed to the old one may be gone)."""
-    with current_app.connection_for_write() as connection:
+    with current_app.pool.acquire(block=True) as connection:
         client = _redis_client(connection)
         if client is None:
             return False
@@ -71,7 +73,7 @@ def _parked(client) -> list[tuple[bytes, float, dict, str]]:
 def idle_queues(queues: Iterable[str]) -> set[str]:
     """The queues with nothing waiting and nothing taken by a worker."""
     queues = set(queues)
-    with current_app.connection_for_write() as connection:
+    with current_app.pool.acquire(block=True) as connection:
         client = _redis_client(connection)
         if client is None:
             return set()
@@ -83,7 +85,7 @@ def orphans_requeue(queues: Iterable[str], *, taken_before: float) -> int:
     """Puts back at the head of their queue the messages of `queues` that a worker took before
     `taken_before` and that no live worker holds: the worker that took them was killed."""
     queues = set(queues)
-    with current_app.connection_for_write() as connection:
+    with current_app.pool.acquire(block=True) as connection:
         client = _redis_client(connection)
         if client is None:
             return 0
