@@ -192,6 +192,12 @@ class RunningSystem:
             timeout=30,
         )
 
+    def submit_tickets(self, *, token: str, count: int, label: str) -> set[str]:
+        """`count` tickets one after the other, each accepted (201); returns their ids."""
+        responses = [self.submit_ticket(token=token, title=f"{label} {n}") for n in range(count)]
+        assert {response.status_code for response in responses} == {201}
+        return {response.json()["id"] for response in responses}
+
     def manage(
         self, *arguments: str, extra_env: Mapping[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:

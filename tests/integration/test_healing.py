@@ -3,19 +3,17 @@ and confirmed well before the confirmation timeout could have resent anything (i
 reach), and the fault report records how long healing took."""
 
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from django.db import connections
 
 from customer_quantum.models import OutboxMessage
 from customer_quantum.models import Ticket as CustomerTicket
 from tests.integration.customers import CustomerAccount
+from tests.integration.databases import sessions_cut_for
 from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
 from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
 from tests.integration.processes import wait_until
@@ -34,10 +32,8 @@ HEALING_DEADLINE_SECONDS = 60
 SESSIONS_CUT_FOR_SECONDS = 10
 
 
-def submit_burst(system: RunningSystem, token: str, *, size: int = BURST, label: str) -> set[str]:
-    responses = [system.submit_ticket(token=token, title=f"{label} {n}") for n in range(size)]
-    assert {response.status_code for response in responses} == {201}
-    return {response.json()["id"] for response in responses}
+def submit_burst(system: RunningSystem, token: str, *, label: str) -> set[str]:
+    return system.submit_tickets(token=token, count=BURST, label=label)
 
 
 def fresh(query: Callable[[], int]) -> int:
@@ -164,39 +160,6 @@ def test_a_burst_heals_once_every_worker_and_the_scheduler_are_back(
 
     wait_until_healed(fault_report)
     assert_each_applied_once(fault_report)
-
-
-@contextmanager
-def sessions_cut_for(alias: str, seconds: float) -> Iterator[None]:
-    """Every session on the alias's test database is cut, again and again, for `seconds` from the
-    block's start (leaving the block waits for the end): what a receiver sees while its database
-    server fails over or restarts in a loop."""
-    database = connections[alias].settings_dict
-    deadline = time.monotonic() + seconds
-
-    def cut() -> None:
-        with psycopg.connect(
-            host=database["HOST"],
-            port=database["PORT"] or 5432,
-            user=database["USER"],
-            password=database["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as server:
-            while time.monotonic() < deadline:
-                server.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    [database["NAME"]],
-                )
-                time.sleep(0.2)  # the pace of the fault, not a wait for anything
-
-    cutter = threading.Thread(target=cut)
-    cutter.start()
-    try:
-        yield
-    finally:
-        cutter.join()
 
 
 @pytest.mark.fault("receiver's database sessions cut for 10 s")

@@ -1,9 +1,11 @@
 import pytest
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.tickets import TicketCreated
 from messaging.endpoint import Endpoint
+from ticketing.models import DeadLetter as TicketingDeadLetter
 
 
 @pytest.fixture
@@ -37,3 +39,23 @@ def ticketing_with(settings):
         return Endpoint(app_label="ticketing", handlers={TicketCreated: handler})
 
     return endpoint
+
+
+@pytest.fixture
+def dead_letter(ticket_created, envelope_of):
+    """Buries a TicketCreated (or the envelope given) among a quantum's dead letters, ticketing's
+    unless told otherwise, as a handler that kept failing would have."""
+
+    def bury(envelope=None, *, letters=TicketingDeadLetter) -> models.Model:
+        envelope = envelope or envelope_of(ticket_created())
+        return letters.objects.create(
+            message_id=envelope.get("id"),
+            type="TicketCreated",
+            sender="customer",
+            envelope=envelope,
+            error="InjectedFault: the expert directory is unreachable",
+            deliveries=5,
+            dead_since=timezone.now(),
+        )
+
+    return bury

@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
 from billing_quantum.models import DeadLetter as BillingDeadLetter
 from operations.staff_groups import BILLING_ADMINISTRATORS
@@ -18,23 +17,6 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 LETTERS = "/admin/ticketing/deadletter/"
 REPLAYS = "/admin/ticketing/deadletterreplay/"
-
-
-@pytest.fixture
-def dead_letter(ticket_created, envelope_of):
-    def bury(envelope=None, *, letters=DeadLetter) -> DeadLetter:
-        envelope = envelope or envelope_of(ticket_created())
-        return letters.objects.create(
-            message_id=envelope.get("id"),
-            type="TicketCreated",
-            sender="customer",
-            envelope=envelope,
-            error="InjectedFault: the expert directory is unreachable",
-            deliveries=5,
-            dead_since=timezone.now(),
-        )
-
-    return bury
 
 
 def replay(client: Client, *letters, page: str = LETTERS):

@@ -5,28 +5,10 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from ticketing.models import DeadLetter, Ticket
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-@pytest.fixture
-def dead_letter(ticket_created, envelope_of):
-    def bury(envelope=None) -> DeadLetter:
-        envelope = envelope or envelope_of(ticket_created())
-        return DeadLetter.objects.create(
-            message_id=envelope.get("id"),
-            type="TicketCreated",
-            sender="customer",
-            envelope=envelope,
-            error="InjectedFault: the expert directory is unreachable",
-            deliveries=5,
-            dead_since=timezone.now(),
-        )
-
-    return bury
 
 
 def test_replaying_all_applies_every_dead_letter(dead_letter, capsys):
