@@ -92,12 +92,13 @@ class PostgresServer:
             user=user,
         )
 
-    def connect(self, dbname: str = "postgres") -> psycopg.Connection:
+    def connect(self) -> psycopg.Connection:
+        """A session on the server's maintenance database, outside the databases under test."""
         return psycopg.connect(
             host="127.0.0.1",
             port=self.port,
             user=SUPERUSER,
-            dbname=dbname,
+            dbname="postgres",
             autocommit=True,
             connect_timeout=2,
         )
