@@ -9,7 +9,9 @@ refuses to run as root, so under root each server runs as the `postgres` account
 
 import os
 import pwd
+import secrets
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,7 +22,7 @@ import psycopg
 from django.db import connections
 from psycopg import sql
 
-from tests.integration.processes import ManagedProcess, as_user, free_port
+from tests.integration.processes import ManagedProcess, as_user
 
 START_TIMEOUT_SECONDS = 60.0
 COMMAND_TIMEOUT_SECONDS = 120.0
@@ -34,6 +36,28 @@ SERVER_SETTINGS = (
     "shared_buffers=16MB",
     "max_connections=50",
 )
+
+
+# Where the kernel takes the ports of outgoing connections from (Linux's default when unreadable).
+EPHEMERAL_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PORT = 10_000
+
+
+def unused_port() -> int:
+    """A port nobody listens on, below the range the kernel gives outgoing connections: a port
+    from that range was seen taken by somebody's connection between the pick and the server's
+    bind, and a server stopped and started again must find its port still free."""
+    first_ephemeral = (
+        int(EPHEMERAL_PORTS.read_text().split()[0]) if EPHEMERAL_PORTS.exists() else 32_768
+    )
+    while True:
+        port = LOWEST_PORT + secrets.randbelow(first_ephemeral - LOWEST_PORT)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def postgres_bin_dir() -> Path | None:
@@ -76,7 +100,7 @@ class PostgresServer:
         self.bin_dir = bin_dir
         self.data_dir = data_dir
         self.user = user
-        self.port = free_port()
+        self.port = unused_port()
         self.process = ManagedProcess(
             f"postgres-{name}:{self.port}",
             [

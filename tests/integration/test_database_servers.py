@@ -3,7 +3,6 @@ starts, the system (web, workers, scheduler) given their six URLs, and tickets, 
 travel between them as they do on one server. A quantum's whole server stopped and started again
 costs the portal nothing and loses or duplicates no ticket."""
 
-import re
 import subprocess
 from collections.abc import Iterator
 
@@ -15,13 +14,13 @@ from django.db import connections
 
 from billing_quantum.models import Card
 from billing_quantum.models import Invoice as IssuedInvoice
-from customer_quantum.models import CardSummary, Customer, OutboxMessage
+from customer_quantum.models import CardSummary, Customer
 from customer_quantum.models import Invoice as ReceivedInvoice
 from customer_quantum.models import Ticket as CustomerTicket
 from tests.integration.billing import PERIOD, customers_to_bill
 from tests.integration.conftest import remember_processes, require
 from tests.integration.customers import CustomerAccount
-from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
+from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultReport
 from tests.integration.postgres_servers import (
     PostgresServer,
     databases_moved_to,
@@ -38,7 +37,12 @@ from tests.integration.system import (
     venv_command,
 )
 from tests.integration.test_card_registration import NUMBER, register_card
-from ticketing.models import Expert, InboxMessage
+from tests.integration.ticketing_outage import (
+    every_delivery_put_back,
+    every_ticket_applied_once,
+    tickets_watched,
+)
+from ticketing.models import Expert
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -50,8 +54,6 @@ FLOW_TIMEOUT_SECONDS = 60
 MIGRATE_TIMEOUT_SECONDS = 300
 BILLING_QUANTA = ("customer", "billing")
 BURST = 10
-# Celery's line for a delivery put back for a later try; a retry keeps the task's id.
-DELIVERY_RETRIED = re.compile(r"messaging\.deliver\[([0-9a-f-]+)\] retry: Retry in")
 
 
 @pytest.fixture(scope="module")
@@ -185,12 +187,6 @@ def test_invoices_go_from_billings_server_to_the_customers(
     )
 
 
-def seen_afresh(query):
-    """On a new connection: the one this process had was cut when the server stopped."""
-    connections["ticketing"].close()
-    return query()
-
-
 @pytest.mark.fault("a quantum's whole database server stopped")
 def test_the_portal_takes_tickets_while_ticketings_server_is_stopped_and_each_arrives_once(
     database_servers: dict[str, PostgresServer],
@@ -199,7 +195,6 @@ def test_the_portal_takes_tickets_while_ticketings_server_is_stopped_and_each_ar
     fault_report: FaultReport,
 ) -> None:
     system = start_system(overrides=LAST_RESORT_OUT_OF_REACH)
-    worker = system.workers["ticketing"]
     server = database_servers["ticketing"]
     connections["ticketing"].close()
     server.stop_immediately()
@@ -207,31 +202,10 @@ def test_the_portal_takes_tickets_while_ticketings_server_is_stopped_and_each_ar
     ids = system.submit_tickets(
         token=customer_account.token, count=BURST, label="While ticketing's server is stopped"
     )
-    fault_report.watch(
-        sent=ids,
-        applied=lambda: seen_afresh(lambda: TicketingTicket.objects.values_list("pk", flat=True)),
-        inbox=InboxMessage.objects.all(),
-    )
-    # Each message reached the worker, which could not even count it and will try again.
-    wait_until(
-        lambda: len(set(DELIVERY_RETRIED.findall(worker.log_since_start()))) >= BURST,
-        timeout=FLOW_TIMEOUT_SECONDS,
-        what="the ticketing worker has put every message back for a later try",
-    )
+    tickets_watched(fault_report, ids)
+    every_delivery_put_back(system.workers["ticketing"], count=BURST, timeout=FLOW_TIMEOUT_SECONDS)
     server.start().wait_until_serving()
     fault_report.cleared()
 
-    wait_until(
-        lambda: seen_afresh(lambda: TicketingTicket.objects.filter(pk__in=ids).count()) == BURST,
-        timeout=FLOW_TIMEOUT_SECONDS,
-        what="ticketing's server has every ticket once it is back",
-    )
-    wait_until(
-        lambda: not OutboxMessage.objects.filter(confirmed_at__isnull=True).exists(),
-        timeout=FLOW_TIMEOUT_SECONDS,
-        what="every message is confirmed",
-    )
-    fault_report.healed()
-    assert fault_report.count() == FaultCounts(sent=BURST, applied=BURST, lost=0, duplicated=0)
-    assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
+    every_ticket_applied_once(fault_report, ids, timeout=FLOW_TIMEOUT_SECONDS)
     assert httpx.get(f"{system.base_url}/health/ready/", timeout=10).status_code == 200
