@@ -61,8 +61,9 @@ def worker(quantum: str) -> SystemProcess:
     )
 
 
-# Two schedulers would send every periodic job twice: each job is safe to run twice at once (the
-# Payment job still charges every account once), but the second run is wasted work on the same locks.
+# Two schedulers would send every periodic job twice: the assignment job, the Payment job and the
+# catalog replication stay correct run twice at once (their fault tests), but each second run is
+# wasted work on the same locks.
 SCHEDULER = SystemProcess(
     name="scheduler",
     command=("celery", "-A", "config", "beat", "--loglevel", "INFO"),
