@@ -12,13 +12,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from config.quanta import QUANTA
 from operations.embedded.broker import broker_folder, embedded_broker_url, redis_server_argv
 from operations.embedded.supervisor import Program, Supervisor
+from operations.processes import SystemProcess, system_processes
+from operations.web_probe import web_ready
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -70,46 +69,24 @@ def celery_environment(env: dict[str, str]) -> dict[str, str]:
 
 
 def programs(var_dir: Path, port: int) -> list[Program]:
+    """The system's processes (operations/processes.py) on 127.0.0.1:port, run from the virtualenv."""
     env = common_environment(var_dir, port)
     celery = celery_environment(env)
     billing_keys = {"BILLING_CARD_KEYS_FILE": str(var_dir / "keys" / "billing-card-keys.env")}
-    web = Program(
-        "web",
-        [
-            str(BIN / "gunicorn"),
-            "config.wsgi:application",
-            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload"),
-            *("--graceful-timeout", "5"),
-            # Its control socket lives in the user's home by default, shared with any other
-            # gunicorn of that user (a test's, a benchmark's); nothing here uses it.
-            "--no-control-socket",
-        ],
-        env,
-        ready_line="Booting worker",
-    )
-    workers = [
+
+    def environment(process: SystemProcess) -> dict[str, str]:
+        chosen = celery if process.command[0] == "celery" else env
+        return {**chosen, **billing_keys} if process.holds_card_keys else chosen
+
+    return [
         Program(
-            quantum,
-            [
-                str(BIN / "celery"),
-                *("-A", "config", "worker", "--loglevel", "INFO"),
-                *("--queues", quantum, "--hostname", f"{quantum}@%h", "--concurrency", "1"),
-                # Gossip and mingle only exchange state between workers, which these do not need,
-                # and gossip fails with an AttributeError when it restarts after a broker loss.
-                *("--without-gossip", "--without-mingle"),
-            ],
-            {**celery, **billing_keys} if quantum == "billing" else celery,
-            ready_line=" ready.",
+            process.name,
+            [str(BIN / process.command[0]), *process.command[1:]],
+            environment(process),
+            ready_line=process.ready_line,
         )
-        for quantum in QUANTA
+        for process in system_processes(host="127.0.0.1", port=port)
     ]
-    scheduler = Program(
-        "scheduler",
-        [str(BIN / "celery"), *("-A", "config", "beat", "--loglevel", "INFO")],
-        celery,
-        ready_line="celery beat v",
-    )
-    return [web, *workers, scheduler]
 
 
 def port_taken(port: int) -> bool:
@@ -119,16 +96,6 @@ def port_taken(port: int) -> bool:
         except OSError:
             return True
     return False
-
-
-def web_answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/health/ready/", timeout=2
-        ) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def prepare(supervisor: Supervisor, env: dict[str, str]) -> str | None:
@@ -159,7 +126,7 @@ def announce_when_up(supervisor: Supervisor, names: list[str], port: int, banner
     reported_slow = False
     while True:
         waiting = [name for name in names if not supervisor.is_ready(name)]
-        if not waiting and web_answers(port):
+        if not waiting and web_ready(port):
             break
         if not reported_slow and time.monotonic() - started > SLOW_START_SECONDS:
             reported_slow = True

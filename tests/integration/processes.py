@@ -6,6 +6,7 @@ wait that times out says what it was waiting for.
 
 import contextlib
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -41,6 +42,15 @@ def wait_until(
         time.sleep(interval)
 
 
+def as_user(user: str | None) -> dict:
+    """Popen's arguments that run a child as `user`, with that user's group and none of ours: a
+    server that refuses to run as root (PostgreSQL) is started by root this way."""
+    if user is None:
+        return {}
+    account = pwd.getpwnam(user)
+    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now; the OS picks it, so parallel runs do not collide."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -59,12 +69,14 @@ class ManagedProcess:
         env: Mapping[str, str],
         cwd: Path,
         log_path: Path,
+        user: str | None = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = dict(env)
         self.cwd = cwd
         self.log_path = log_path
+        self.user = user
         self._popen: subprocess.Popen | None = None
         self._log_offset_at_start = 0
 
@@ -96,6 +108,7 @@ class ManagedProcess:
                 stderr=subprocess.STDOUT,
                 # A group of its own, so the kill at the deadline also reaches a worker's pool children.
                 start_new_session=True,
+                **as_user(self.user),
             )
         return self
 

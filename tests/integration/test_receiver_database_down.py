@@ -2,16 +2,16 @@
 back every message is applied exactly once, and the customer side never noticed."""
 
 import pytest
-from django.db import connections
 
-from customer_quantum.models import OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.databases import database_down
-from tests.integration.fault_report import FaultCounts, FaultReport
-from tests.integration.processes import wait_until
+from tests.integration.fault_report import FaultReport
 from tests.integration.system import RunningSystem, StartSystem, urls_of_test_databases
-from ticketing.models import InboxMessage
-from ticketing.models import Ticket as TicketingTicket
+from tests.integration.ticketing_outage import (
+    every_delivery_put_back,
+    every_ticket_applied_once,
+    tickets_watched,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -36,13 +36,6 @@ def system(request: pytest.FixtureRequest, start_system: StartSystem) -> Running
     )
 
 
-def seen_afresh(query):
-    """Runs the query on a new connection: under load this process's own connection to a database
-    whose connections were cut was seen to keep answering with none of the worker's commits."""
-    connections["ticketing"].close()
-    return query()
-
-
 @pytest.mark.fault("receiver's database down")
 def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
     system: RunningSystem, customer_account: CustomerAccount, fault_report: FaultReport
@@ -55,30 +48,8 @@ def test_messages_wait_while_the_receivers_database_is_down_then_arrive_once(
         ]
         assert {response.status_code for response in responses} == {201}
         ids = {response.json()["id"] for response in responses}
-        fault_report.watch(
-            sent=ids,
-            applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-            inbox=InboxMessage.objects.all(),
-        )
-        # Each message reached the worker, which could not even count it and will try again.
-        wait_until(
-            lambda: worker.log_since_start().count("Retry in") >= BURST,
-            timeout=TIMEOUT_SECONDS,
-            what="the ticketing worker has put every message back for a later try",
-        )
+        tickets_watched(fault_report, ids)
+        every_delivery_put_back(worker, count=BURST, timeout=TIMEOUT_SECONDS)
     fault_report.cleared()
 
-    wait_until(
-        lambda: seen_afresh(lambda: TicketingTicket.objects.filter(pk__in=ids).count()) == BURST,
-        timeout=TIMEOUT_SECONDS,
-        what="ticketing has every ticket once its database is back",
-    )
-    wait_until(
-        lambda: not OutboxMessage.objects.filter(confirmed_at__isnull=True).exists(),
-        timeout=TIMEOUT_SECONDS,
-        what="every message is confirmed",
-    )
-    fault_report.healed()
-    assert fault_report.count() == FaultCounts(sent=BURST, applied=BURST, lost=0, duplicated=0)
-    assert TicketingTicket.objects.count() == BURST
-    assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
+    every_ticket_applied_once(fault_report, ids, timeout=TIMEOUT_SECONDS)
