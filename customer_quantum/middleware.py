@@ -22,5 +22,11 @@ class CustomerTimeZoneMiddleware:
         name = time_zone_of_user(user.id)
         if name is None:
             return self.get_response(request)
-        with timezone.override(zoneinfo.ZoneInfo(name)):
+        try:
+            zone = zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            # A zone this machine's database no longer knows: the page still shows, in the
+            # server's zone, whose name every time carries.
+            return self.get_response(request)
+        with timezone.override(zone):
             return self.get_response(request)

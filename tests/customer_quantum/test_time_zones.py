@@ -123,6 +123,16 @@ def test_the_zone_ends_with_the_request(portal, customer):
     assert timezone.get_current_timezone_name() == "UTC"
 
 
+def test_a_zone_the_machine_no_longer_knows_still_shows_the_page_in_the_servers(portal, customer):
+    Customer.objects.filter(pk=customer.pk).update(time_zone="Europe/Atlantis")
+    TicketFactory(customer=customer, submitted_at=SUBMITTED)
+
+    response = portal.get("/")
+
+    assert response.status_code == 200
+    assert "30 Nov 2026, 13:05 UTC" in response.content.decode()
+
+
 def test_staff_requests_never_ask_the_customer_database_for_a_zone(client, admin_user):
     client.force_login(admin_user)
 
