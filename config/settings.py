@@ -7,6 +7,7 @@ folder.
 
 import os
 import secrets
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "customer_quantum.middleware.CustomerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -193,11 +195,21 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# A new customer's time zone (an IANA name) until they choose theirs on their profile: the portal
+# shows every time in the customer's zone, named.
+CUSTOMER_DEFAULT_TIME_ZONE = env("CUSTOMER_DEFAULT_TIME_ZONE", default="UTC")
+if CUSTOMER_DEFAULT_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(
+        f"CUSTOMER_DEFAULT_TIME_ZONE={CUSTOMER_DEFAULT_TIME_ZONE!r} is not a time zone name "
+        "(IANA, such as Europe/Paris)"
+    )
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site's root: browsers ask for /favicon.ico whatever the page links to.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }

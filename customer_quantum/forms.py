@@ -1,6 +1,6 @@
 from django import forms
 
-from customer_quantum.models import Customer, NotificationPreference, Ticket
+from customer_quantum.models import Customer, NotificationPreference, Ticket, time_zone_names
 from message_contracts.surveys import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 
 
@@ -34,10 +34,19 @@ class RegistrationForm(forms.Form):
         return cleaned
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+
 class ProfileForm(forms.ModelForm):
+    # A list to pick from: a zone's exact IANA spelling is not something to ask anybody to type.
+    time_zone = forms.ChoiceField(
+        label="Time zone", choices=_time_zone_choices, help_text="Every time here is shown in it."
+    )
+
     class Meta:
         model = Customer
-        fields = ["name", "email", "phone", "address", "notification_preference"]
+        fields = ["name", "email", "phone", "address", "notification_preference", "time_zone"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def validate_unique(self) -> None:

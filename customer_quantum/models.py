@@ -1,8 +1,11 @@
 """Customers and their copy of their tickets. Identity lives in another database: a user id, no key."""
 
 import uuid
+import zoneinfo
+from functools import cache
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -36,6 +39,23 @@ def mail_can_reach(address: str) -> None:
         ) from None
 
 
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA names this machine's time zone database knows (read from disk once)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_known(name: str) -> None:
+    if name not in time_zone_names():
+        raise ValidationError(
+            "Enter a time zone name such as Europe/Paris or America/New_York.", code="invalid"
+        )
+
+
+def default_time_zone() -> str:
+    return settings.CUSTOMER_DEFAULT_TIME_ZONE
+
+
 class Customer(models.Model):
     user_id = models.PositiveBigIntegerField(unique=True)
     name = models.CharField(max_length=200)
@@ -49,6 +69,12 @@ class Customer(models.Model):
     )
     notification_preference = models.CharField(
         max_length=10, choices=NotificationPreference.choices, default=NotificationPreference.EMAIL
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[time_zone_known],
+        help_text="The portal shows times in this zone, e.g. Europe/Paris.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

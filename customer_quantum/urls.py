@@ -14,13 +14,20 @@ from customer_quantum.views import tickets as ticket_pages
 portal = (
     [
         path("", ticket_pages.ticket_list, name="ticket-list"),
+        path("tickets/live/", ticket_pages.ticket_list_live, name="ticket-list-live"),
         path("tickets/new/", ticket_pages.ticket_new, name="ticket-new"),
         path("tickets/<uuid:ticket_id>/", ticket_pages.ticket_detail, name="ticket-detail"),
+        path(
+            "tickets/<uuid:ticket_id>/live/",
+            ticket_pages.ticket_detail_live,
+            name="ticket-detail-live",
+        ),
         path("register/", account_pages.register, name="register"),
         path("profile/", account_pages.profile, name="profile"),
         path("profile/email/<str:token>/", account_pages.email_confirm, name="email-confirm"),
         path("plan/", account_pages.plan, name="plan"),
         path("cards/", card_pages.card_list, name="card-list"),
+        path("cards/live/", card_pages.card_list_live, name="card-list-live"),
         path("cards/new/", card_pages.card_new, name="card-new"),
         path("invoices/", invoice_pages.invoice_list, name="invoice-list"),
         path("invoices/<uuid:invoice_id>/", invoice_pages.invoice_detail, name="invoice-detail"),

@@ -27,7 +27,7 @@ class ProfileSerializer(StrictModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["name", "email", "phone", "address", "notification_preference"]
+        fields = ["name", "email", "phone", "address", "notification_preference", "time_zone"]
 
 
 class RegistrationSerializer(ProfileSerializer):
@@ -39,7 +39,12 @@ class RegistrationSerializer(ProfileSerializer):
     )
 
     class Meta(ProfileSerializer.Meta):
-        fields = ["username", "password", *ProfileSerializer.Meta.fields]
+        # A new account starts in the default time zone; the customer picks theirs on the profile.
+        fields = [
+            "username",
+            "password",
+            *(name for name in ProfileSerializer.Meta.fields if name != "time_zone"),
+        ]
 
 
 class RegistrationReceivedSerializer(serializers.Serializer):

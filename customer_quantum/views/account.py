@@ -51,7 +51,12 @@ def profile(request: HttpRequest, customer) -> HttpResponse:
                     "the new address takes effect once you open it.",
                 )
             return redirect("portal:profile")
-    return render(request, "customer_quantum/profile.html", {"form": form})
+    return render(
+        request,
+        "customer_quantum/profile.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @customer_page

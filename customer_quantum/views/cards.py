@@ -7,13 +7,26 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from customer_quantum.forms import CardForm
+from customer_quantum.models import CardStatus
 from customer_quantum.services.cards import card_register
 from customer_quantum.views.access import customer_page
+from customer_quantum.views.live import live_part
 
 
 @customer_page
 def card_list(request: HttpRequest, customer) -> HttpResponse:
     return render(request, "customer_quantum/card_list.html", {"cards": customer.cards.all()})
+
+
+@customer_page
+def card_list_live(request: HttpRequest, customer) -> HttpResponse:
+    cards = list(customer.cards.all())
+    return live_part(
+        request,
+        "customer_quantum/card_table.html",
+        {"cards": cards},
+        final=all(card.status != CardStatus.PENDING for card in cards),
+    )
 
 
 @sensitive_post_parameters("number", "cvc")

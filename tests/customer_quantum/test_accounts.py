@@ -294,7 +294,13 @@ def test_a_new_address_mail_cannot_reach_is_a_400_and_nothing_is_sent(
 def test_the_portal_profile_answers_the_same_for_a_free_and_a_taken_address(client, customer_user):
     CustomerFactory(email="taken@example.com")
     client.force_login(customer_user)
-    form = {"name": "Alice", "phone": "", "address": "", "notification_preference": "email"}
+    form = {
+        "name": "Alice",
+        "phone": "",
+        "address": "",
+        "notification_preference": "email",
+        "time_zone": "UTC",
+    }
 
     pages = [
         # The CSRF token is masked anew on every page.

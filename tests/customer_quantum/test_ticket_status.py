@@ -115,7 +115,7 @@ def test_the_ticket_page_shows_the_timeline(client, customer_user, ticket):
 
     assert "Timeline" in page
     assert "Submitted" in page
-    assert f"Assigned to Ada Expert, expected by {ARRIVAL:%Y-%m-%d}" in page
+    assert f"Assigned to Ada Expert, expected by {ARRIVAL:%-d %b %Y, %H:%M} UTC" in page
     assert "Ada Expert started the repair" in page
     assert "Completed by" not in page
 

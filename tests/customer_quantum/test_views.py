@@ -95,3 +95,18 @@ def test_an_empty_ticket_form_is_answered_with_what_is_missing(portal):
 
     assert page.count("This field is required.") == 3
     assert not Ticket.objects.exists()
+
+
+def test_the_favicon_is_served_where_browsers_look_for_it(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"
+
+
+def test_pages_link_their_icon(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert client.get("/static/favicon.svg").status_code == 200

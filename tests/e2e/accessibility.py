@@ -1,6 +1,7 @@
 """What every portal page must have for people using a screen reader or a keyboard, checked in
 the browser on the page as rendered: a title, a language, one h1 and no skipped heading level,
-a label for every input, a name for every button and link, and errors the input points to."""
+a label for every input, a name for every button and link, and errors the input points to; and
+for people on a phone or zoomed in, a page no wider than the screen (WCAG 2.2, 1.4.10 Reflow)."""
 
 import re
 
@@ -46,6 +47,13 @@ PROBLEMS_OF_PAGE = """() => {
 def assert_accessible(page: Page) -> None:
     problems = page.evaluate(PROBLEMS_OF_PAGE)
     assert problems == [], f"{page.url}: {problems}"
+    assert_fits_the_screen(page)
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    """Nothing makes the page scroll sideways: the document is no wider than the window."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide on a {widths[1]} px screen"
 
 
 def field(page: Page, label: str) -> Locator:

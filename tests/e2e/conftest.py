@@ -44,6 +44,9 @@ CHROMIUM_FLAGS = [
 ]
 # The machine is shared: pages and back-end steps can be slow, never minutes.
 PAGE_TIMEOUT_MS = 20_000
+# A laptop's window, and a phone held upright (an iPhone 12 to 15 is 390 CSS pixels wide).
+DESKTOP = {"width": 1100, "height": 800}
+PHONE = {"width": 390, "height": 844}
 
 FAILED = pytest.StashKey[bool]()
 SCREENSHOTS = pytest.StashKey[Path]()
@@ -104,20 +107,25 @@ def portal(start_system: StartSystem) -> RunningSystem:
 
 
 @pytest.fixture
+def viewport() -> dict[str, int]:
+    """The browser window's size; a test parametrizes it to run at another."""
+    return DESKTOP
+
+
+@pytest.fixture
 def page(
     request: pytest.FixtureRequest,
     portal: RunningSystem,
     screenshots: Screenshots,
     monkeypatch: pytest.MonkeyPatch,
+    viewport: dict[str, int],
 ) -> Iterator[Page]:
     """A fresh browser page on the running portal; started after the system (see below)."""
     expect.set_options(timeout=PAGE_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            context = browser.new_context(
-                base_url=portal.base_url, viewport={"width": 1100, "height": 800}
-            )
+            context = browser.new_context(base_url=portal.base_url, viewport=viewport)
             context.set_default_timeout(PAGE_TIMEOUT_MS)
             # Playwright's sync API keeps an event loop running in this thread, which Django takes
             # for an async context and would refuse the test's own database reads. Set only now,

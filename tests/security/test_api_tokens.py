@@ -257,7 +257,7 @@ def test_the_page_lists_the_customers_own_tokens_in_force(customer_user):
     only = listed.pop()
     assert only.token_key[:8] in page.text
     assert "not yet" in page.text  # never used
-    assert timezone.localtime(only.expiry).strftime("%Y-%m-%d %H:%M") in page.text
+    assert timezone.localtime(only.expiry).strftime("%-d %b %Y, %H:%M UTC") in page.text
 
 
 def test_the_page_revokes_one_token(customer_user):
