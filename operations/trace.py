@@ -217,20 +217,20 @@ def _hops(message: _Message) -> list[Hop]:
             detail = f"{sent.send_attempts} time(s): {sent.last_send_error}"
             hops.append(hop(None, HopKind.REFUSED, sender, BROKER, detail))
         else:
-            hops.append(hop(None, HopKind.HANDED_OVER, sender, BROKER, "at commit (not timed)"))
+            hops.append(hop(None, HopKind.HANDED_OVER, sender, BROKER, "at commit"))
     if received := message.inbox:
         hops.append(hop(received.first_received_at, HopKind.RECEIVED, BROKER, receiver))
         # A replayed letter is gone from dead letters and its error cleared; its replays remain.
         failed = received.last_error or message.dead_letter or message.replays
         if received.deliveries > 1 and failed:
-            detail = f"{received.deliveries} deliveries in all (not timed)"
+            detail = f"{received.deliveries} deliveries in all"
             if received.last_error:
                 detail += f"; last error: {received.last_error}"
             hops.append(hop(None, HopKind.RETRIED, BROKER, receiver, detail))
         if received.applied_at:
             hops.append(hop(received.applied_at, HopKind.APPLIED, receiver, receiver))
         if received.deliveries > 1 and not failed:
-            detail = f"{received.deliveries - 1} more time(s), the copies ignored (not timed)"
+            detail = f"{received.deliveries - 1} more time(s), the copies ignored"
             hops.append(hop(None, HopKind.RETRIED, BROKER, receiver, detail))
     if letter := message.dead_letter:
         detail = f"after {letter.deliveries} deliveries: {letter.error}"

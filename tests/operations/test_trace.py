@@ -12,8 +12,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from message_contracts.tickets import TicketCreated, TicketCreatedV2
+from message_contracts.tickets import TicketCreated, TicketCreatedV2, TicketStatusChanged
 from messaging import endpoint as kernel
 from messaging.endpoint import endpoint_for
 from messaging.tasks import deliver
@@ -113,9 +114,29 @@ def test_a_tickets_trace_follows_it_through_every_quantum_in_order(ticket_across
     timed = [hop.at for hop in trace.hops if hop.at is not None]
     assert timed == sorted(timed)
     assert [hop.detail for hop in trace.hops if hop.kind == HopKind.HANDED_OVER] == [
-        "at commit (not timed)"
+        "at commit"
     ] * 2
     assert trace.lifelines == ["customer", "ticketing", BROKER, "analytics"]
+
+
+def test_a_later_operation_on_the_ticket_is_traced_with_it(ticket_across_quanta, committing):
+    ticket_id, submission = ticket_across_quanta
+    # As the assignment job publishes: outside any request, so a correlation id of its own.
+    with committing():
+        assigned = endpoint_for("ticketing").publish(
+            TicketStatusChanged(
+                ticket_id=ticket_id, sequence=1, status="assigned", changed_at=timezone.now()
+            )
+        )
+
+    trace = message_trace(subject=ticket_id)
+
+    assert set(trace.correlation_ids) == {submission, assigned}
+    assert _steps(trace)[-2:] == [
+        ("TicketStatusChanged", HopKind.STORED, "ticketing", "ticketing"),
+        ("TicketStatusChanged", HopKind.HANDED_OVER, "ticketing", BROKER),
+    ]
+    assert "customer" in trace.lifelines
 
 
 def test_the_correlation_id_and_a_message_id_give_the_same_trace(ticket_across_quanta):
@@ -153,6 +174,23 @@ def test_a_broker_refusal_and_the_sweeps_hand_over_are_shown(submitted, broker):
     assert handed.hops[1].detail == "by the sweep, hand-over 2"
 
 
+def test_a_copy_delivered_after_the_message_was_applied_is_shown_ignored(
+    submitted, broker, worker_runs
+):
+    ticket_id, _ = submitted()
+    (task,) = broker.queued("ticketing")
+    worker_runs("ticketing")
+    broker.put("ticketing", task)
+    worker_runs("ticketing")
+
+    hops = [
+        hop for hop in message_trace(subject=ticket_id).hops if hop.message_type == "TicketCreated"
+    ]
+
+    assert [hop.kind for hop in hops][-2:] == [HopKind.APPLIED, HopKind.RETRIED]
+    assert (hops[-1].at, hops[-1].detail) == (None, "1 more time(s), the copies ignored")
+
+
 def test_retries_the_burial_and_the_replay_are_on_the_timeline(
     settings, monkeypatch, submitted, broker, worker_runs, admin_client
 ):
@@ -179,7 +217,7 @@ def test_retries_the_burial_and_the_replay_are_on_the_timeline(
         ("TicketCreated", HopKind.RETRIED, BROKER, "ticketing"),
         ("TicketCreated", HopKind.DEAD_LETTERED, "ticketing", "ticketing"),
     ]
-    assert buried.hops[3].detail.startswith("3 deliveries in all (not timed); last error: ")
+    assert buried.hops[3].detail.startswith("3 deliveries in all; last error: ")
     assert "InjectedFault" in buried.hops[4].detail
 
     monkeypatch.setitem(kernel._endpoints, "ticketing", real_ticketing)
@@ -231,7 +269,7 @@ def test_the_command_prints_the_timeline(ticket_across_quanta, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{ticket_id}: 2 message(s) in 1 operation(s), from ")
     assert lines[1].split() == ["time", "since", "first", "where", "message", "hop"]
-    assert "customer → broker" in lines[3] and "not timed" in lines[3]
+    assert lines[3].startswith("not timed ") and "customer → broker" in lines[3]
     assert re.search(r" ticketing → customer +TicketCreated +confirmed to the sender$", lines[-1])
     assert len(lines) == 2 + 10
 
