@@ -99,12 +99,12 @@ def subject_parsed(text: str) -> uuid.UUID:
 
 
 def message_trace(*, subject: uuid.UUID) -> Trace:
-    """Every hop of the operations that concern `subject`: a ticket, card or invoice id named in a
-    message, a correlation id or a message id. Raises NothingToTrace when no message names it."""
+    """Every hop of the operations that concern `subject`: a correlation id, a message id, or a
+    ticket, card or invoice id named in a message. Raises NothingToTrace when no message names it."""
     unreadable: dict[str, str] = {}
-    correlation_ids = set()
-    for quantum in settings.QUANTA:
-        correlation_ids |= _read(quantum, unreadable, _correlation_ids_naming, subject) or set()
+    correlation_ids = _correlation_ids(subject, unreadable, _ids_naming)
+    # Only an id that is neither a message's nor an operation's costs a scan of the payloads.
+    correlation_ids = correlation_ids or _correlation_ids(subject, unreadable, _payloads_naming)
     messages: dict[object, _Message] = {}
     if correlation_ids:
         for quantum in settings.QUANTA:
@@ -134,6 +134,53 @@ def _read(quantum: str, unreadable: dict[str, str], read, *args):
         return None
 
 
+def _correlation_ids(subject: uuid.UUID, unreadable: dict[str, str], naming) -> set[uuid.UUID]:
+    """The correlation ids of the messages that `naming` finds in each quantum's tables."""
+    found: set[uuid.UUID] = set()
+    for quantum in settings.QUANTA:
+        for rows in _read(quantum, unreadable, naming, subject) or []:
+            found |= rows
+    return found
+
+
+def _ids_naming(quantum: str, subject: uuid.UUID) -> list[set[uuid.UUID]]:
+    """By the indexed ids: the subject is an operation's correlation id or a message's id."""
+    endpoint = endpoint_for(quantum)
+    letters = endpoint.dead_letters.objects.using(quantum).filter(
+        Q(envelope__correlation_id=str(subject)) | Q(message_id=subject)
+    )
+    return [
+        set(
+            endpoint.outbox.objects.using(quantum)
+            .filter(Q(correlation_id=subject) | Q(id=subject))
+            .values_list("correlation_id", flat=True)
+        ),
+        set(
+            endpoint.inbox.objects.using(quantum)
+            .filter(Q(correlation_id=subject) | Q(message_id=subject))
+            .values_list("correlation_id", flat=True)
+        ),
+        _letters_correlation_ids(letters),
+    ]
+
+
+def _payloads_naming(quantum: str, subject: uuid.UUID) -> list[set[uuid.UUID]]:
+    """By the payloads: the subject is a ticket, card or invoice a message names. The inbox
+    keeps no payload; a letter keeps its whole envelope, even once its outbox row is gone."""
+    endpoint = endpoint_for(quantum)
+    letters = endpoint.dead_letters.objects.using(quantum).filter(
+        _names_subject(subject, prefix="envelope__payload__")
+    )
+    return [
+        set(
+            endpoint.outbox.objects.using(quantum)
+            .filter(_names_subject(subject, prefix="payload__"))
+            .values_list("correlation_id", flat=True)
+        ),
+        _letters_correlation_ids(letters),
+    ]
+
+
 def _names_subject(subject: uuid.UUID, *, prefix: str) -> Q:
     return Q(
         *(Q(**{f"{prefix}{key}": str(subject)}) for key in SUBJECT_KEYS),
@@ -141,27 +188,11 @@ def _names_subject(subject: uuid.UUID, *, prefix: str) -> Q:
     )
 
 
-def _correlation_ids_naming(quantum: str, subject: uuid.UUID) -> set[uuid.UUID]:
-    endpoint = endpoint_for(quantum)
-    sent = endpoint.outbox.objects.using(quantum).filter(
-        Q(correlation_id=subject) | Q(id=subject) | _names_subject(subject, prefix="payload__")
+def _letters_correlation_ids(letters: models.QuerySet) -> set[uuid.UUID]:
+    found = (
+        envelope_correlation_id(envelope) for envelope in letters.values_list("envelope", flat=True)
     )
-    received = endpoint.inbox.objects.using(quantum).filter(
-        Q(correlation_id=subject) | Q(message_id=subject)
-    )
-    # Letters keep the whole envelope: what names the subject there counts even once the
-    # sender's outbox row is gone.
-    buried = endpoint.dead_letters.objects.using(quantum).filter(
-        Q(envelope__correlation_id=str(subject))
-        | Q(message_id=subject)
-        | _names_subject(subject, prefix="envelope__payload__")
-    )
-    found = set(sent.values_list("correlation_id", flat=True))
-    found |= set(received.values_list("correlation_id", flat=True))
-    for envelope in buried.values_list("envelope", flat=True):
-        if correlation_id := envelope_correlation_id(envelope):
-            found.add(correlation_id)
-    return found
+    return {correlation_id for correlation_id in found if correlation_id}
 
 
 def _collect(
@@ -176,15 +207,12 @@ def _collect(
 
     for row in endpoint.outbox.objects.using(quantum).filter(correlation_id__in=correlation_ids):
         found = message(row.id)
-        found.outbox, found.type, found.sender, found.receiver = (
-            row,
-            row.type,
-            quantum,
-            row.receiver,
-        )
+        found.outbox, found.type = row, row.type
+        found.sender, found.receiver = quantum, row.receiver
     for row in endpoint.inbox.objects.using(quantum).filter(correlation_id__in=correlation_ids):
         found = message(row.message_id)
-        found.inbox, found.type, found.sender, found.receiver = row, row.type, row.sender, quantum
+        found.inbox, found.type = row, row.type
+        found.sender, found.receiver = row.sender, quantum
     letters = endpoint.dead_letters.objects.using(quantum).filter(
         envelope__correlation_id__in=[str(c) for c in correlation_ids]
     )
