@@ -111,6 +111,14 @@ def ticket_operations(*, period: Period, now: datetime) -> Report:
 EXPERTS_CHARTED = 15
 
 
+def _who_resolved_most(charted: int) -> str:
+    return (
+        "the expert who resolved most"
+        if charted == 1
+        else f"the {charted} experts who resolved most"
+    )
+
+
 def expert_performance(*, period: Period) -> Report:
     figures = selectors.expert_performance(period=period)
     charted = figures[:EXPERTS_CHARTED]
@@ -143,7 +151,7 @@ def expert_performance(*, period: Period) -> Report:
         ],
         charts=[
             bar_chart(
-                title=f"Tickets resolved and declined, the {len(charted)} experts who resolved most",
+                title=f"Tickets resolved and declined, {_who_resolved_most(len(charted))}",
                 categories=[row.expert_name or f"Expert {row.expert_id}" for row in charted],
                 series={
                     "Resolved": [row.resolved for row in charted],

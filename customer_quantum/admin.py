@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 
+from config.durations import human_duration
 from customer_quantum.forms import TicketForm
 from customer_quantum.models import (
     CardSummary,
@@ -125,7 +126,7 @@ class SupportContractAdmin(ReplicaAdmin):
 
 
 def _age(moment: datetime | None) -> str:
-    return timesince(moment) if moment else "never synced"
+    return human_duration(timezone.now() - moment) if moment else "never synced"
 
 
 @admin.register(ReplicaWatermark)

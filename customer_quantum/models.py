@@ -155,6 +155,7 @@ class CardSummary(models.Model):
 
     class Meta:
         ordering = ["-registered_at"]
+        verbose_name_plural = "card summaries"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=CardStatus.values), name="card_summary_status_known"

@@ -26,6 +26,14 @@ class ViewOnly(NoEditing):
         return False
 
 
+class OffTheIndex:
+    """A kernel table is listed once per quantum in the admin index's operations module, not again
+    in each quantum's section (five quanta repeat five tables); its pages stay where they are."""
+
+    def get_model_perms(self, request) -> dict[str, bool]:
+        return {}
+
+
 class ConfirmedFilter(admin.SimpleListFilter):
     title = "confirmed by the receiver"
     parameter_name = "confirmed"
@@ -39,7 +47,7 @@ class ConfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OutboxMessageAdmin(NoEditing, admin.ModelAdmin):
+class OutboxMessageAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
     # Not `sent_at`: the fast path hands a message over without writing it, so only the receiver's
     # confirmation says a message arrived.
     list_display = [
@@ -58,14 +66,14 @@ class OutboxMessageAdmin(NoEditing, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-class InboxMessageAdmin(NoEditing, admin.ModelAdmin):
+class InboxMessageAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
     list_display = ["first_received_at", "type", "sender", "deliveries", "applied_at", "message_id"]
     list_filter = ["type", "sender", ("applied_at", admin.EmptyFieldListFilter)]
     search_fields = ["=message_id", "=correlation_id", "type"]
     date_hierarchy = "first_received_at"
 
 
-class JobRunAdmin(NoEditing, admin.ModelAdmin):
+class JobRunAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
     list_display = ["job", "started_at", "finished_at", "succeeded", "error"]
     list_filter = ["succeeded"]
 
@@ -76,7 +84,7 @@ def replay_state(*, requested_at, outcome: str) -> str:
     return outcome or "queued"
 
 
-class DeadLetterAdmin(NoEditing, admin.ModelAdmin):
+class DeadLetterAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
     list_display = [
         "dead_since",
         "type",
@@ -132,7 +140,7 @@ class DeadLetterAdmin(NoEditing, admin.ModelAdmin):
             self.message_user(request, f"Not queued, the broker refused: {refusal}", messages.ERROR)
 
 
-class DeadLetterReplayAdmin(ViewOnly, admin.ModelAdmin):
+class DeadLetterReplayAdmin(OffTheIndex, ViewOnly, admin.ModelAdmin):
     list_display = [
         "requested_at",
         "type",

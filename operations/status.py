@@ -20,6 +20,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from kombu import Connection
 
+from config.durations import human_duration
 from customer_quantum.selectors import replica_synced_at
 from customer_quantum.services.support_contracts import WATERMARK as SUPPORT_CONTRACTS
 from messaging.broker_notes import DatabaseUnreachable, broker_redis, databases_unreachable
@@ -248,10 +249,10 @@ def _problems(
     if replica_readable and replica_lag is None:
         problems.append("support-contract replica: never synced")
     elif replica_lag and replica_lag > max_lag:
-        problems.append(f"support-contract replica: last synced {duration_text(replica_lag)} ago")
+        problems.append(f"support-contract replica: last synced {human_duration(replica_lag)} ago")
     for job in jobs:
         if job.late:
-            problems.append(f"{job.job}: last started {duration_text(now - job.started_at)} ago")
+            problems.append(f"{job.job}: last started {human_duration(now - job.started_at)} ago")
         if job.succeeded is False:
             problems.append(f"{job.job}: its last run failed")
     return problems
@@ -271,11 +272,11 @@ def _quantum_problems(status: QuantumStatus, max_age: timedelta) -> list[str]:
         problems.append(f"{name}: its database cannot be read: {status.database_error}")
     if status.oldest_unconfirmed and status.oldest_unconfirmed > max_age:
         problems.append(
-            f"{name}: a message sent to it unconfirmed for {duration_text(status.oldest_unconfirmed)}"
+            f"{name}: a message sent to it unconfirmed for {human_duration(status.oldest_unconfirmed)}"
         )
     if status.growing_for:
         problems.append(
-            f"{name}: its queue has kept growing for {duration_text(status.growing_for)}, "
+            f"{name}: its queue has kept growing for {human_duration(status.growing_for)}, "
             f"{status.queue_depth} waiting"
         )
     if status.queue_depth and status.queue_depth > settings.QUANTA_STATUS_MAX_QUEUE_DEPTH:
@@ -283,13 +284,3 @@ def _quantum_problems(status: QuantumStatus, max_age: timedelta) -> list[str]:
     if status.dead_letters:
         problems.append(f"{name}: {status.dead_letters} dead letter(s)")
     return problems
-
-
-def duration_text(span: timedelta) -> str:
-    """A short human duration: 4m05s, 2h10m."""
-    seconds = int(span.total_seconds())
-    return (
-        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-        if seconds >= 3600
-        else f"{seconds // 60}m{seconds % 60:02d}s"
-    )

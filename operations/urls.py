@@ -10,6 +10,13 @@ health = (
     "health",
 )
 
-staff = ([path("status/", views.quanta_status, name="quanta-status")], "operations")
+staff = (
+    [
+        path("status/", views.quanta_status, name="quanta-status"),
+        path("dead-letters/", views.dead_letters, name="dead-letters"),
+        path("trace/", views.message_trace_page, name="trace"),
+    ],
+    "operations",
+)
 
 monitoring = ([path("metrics", views.metrics, name="metrics")], "monitoring")

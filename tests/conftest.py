@@ -5,13 +5,16 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import models, transaction
 from django.utils import timezone
 from kombu.transport import memory
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.tickets import TicketCreated
 from tests.customer_quantum.factories import CustomerFactory
+from ticketing.models import DeadLetter as TicketingDeadLetter
 
 
 class MemoryBroker:
@@ -131,3 +134,44 @@ def api(customer_user):
     client = APIClient()
     client.force_authenticate(user=customer_user)
     return client
+
+
+@pytest.fixture
+def envelope_of():
+    """Publishes a message from the customer quantum and returns the envelope a worker would get."""
+
+    def publish(message) -> dict:
+        with transaction.atomic(using="customer"):
+            message_id = customer_endpoint.publish(message)
+        outbox = customer_endpoint.outbox.objects.get(pk=message_id)
+        return {
+            "id": str(outbox.id),
+            "type": outbox.type,
+            "version": outbox.version,
+            "occurred_at": outbox.created_at.isoformat(),
+            "correlation_id": str(outbox.correlation_id),
+            "sender": "customer",
+            "payload": outbox.payload,
+        }
+
+    return publish
+
+
+@pytest.fixture
+def dead_letter(ticket_created, envelope_of):
+    """Buries a TicketCreated (or the envelope given) among a quantum's dead letters, ticketing's
+    unless told otherwise, as a handler that kept failing would have."""
+
+    def bury(envelope=None, *, letters=TicketingDeadLetter) -> models.Model:
+        envelope = envelope or envelope_of(ticket_created())
+        return letters.objects.create(
+            message_id=envelope.get("id"),
+            type="TicketCreated",
+            sender="customer",
+            envelope=envelope,
+            error="InjectedFault: the expert directory is unreachable",
+            deliveries=5,
+            dead_since=timezone.now(),
+        )
+
+    return bury

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
-from analytics import selectors
+from analytics import reports, selectors
 from analytics.selectors import ExpertFigures, MonthFigures, Period, TicketFigures
 from analytics.services import payment_fact_record, survey_response_record, ticket_step_record
 from message_contracts.invoices import PaymentRecorded
@@ -346,3 +346,14 @@ def test_an_expert_name_a_spreadsheet_would_run_is_exported_as_text(staff):
     [row] = list(csv.reader(response.content.decode().splitlines()))[1:]
     assert row[0] == "'" + staff_typed[1]
     assert row[1:3] == ["1", "0"]
+
+
+def test_the_expert_chart_names_one_expert_or_several_in_good_english(facts):
+    several = reports.expert_performance(period=JUNE).charts[0].title
+    august = Period(first_day=date(2026, 8, 1), last_day=date(2026, 8, 31))
+    ticket("low", "2026-08-03 00:00", ("received", 0, None), ("assigned", 1, ADA))
+
+    assert several == "Tickets resolved and declined, the 2 experts who resolved most"
+    assert reports.expert_performance(period=august).charts[0].title == (
+        "Tickets resolved and declined, the expert who resolved most"
+    )

@@ -157,6 +157,14 @@ def admin_pages(client) -> str:
     return "\n".join(page.content.decode() for page in pages)
 
 
+def operations_pages(client, *, cards: list[str]) -> str:
+    """Every quantum's dead letters, and each card's message trace."""
+    pages = [client.get("/operations/dead-letters/")]
+    pages += [client.get("/operations/trace/", {"id": card}) for card in cards]
+    assert {page.status_code for page in pages} == {200}
+    return "\n".join(page.content.decode() for page in pages)
+
+
 def test_the_card_number_and_cvc_are_left_nowhere_in_plaintext(
     api,
     client,
@@ -205,6 +213,7 @@ def test_the_card_number_and_cvc_are_left_nowhere_in_plaintext(
         "broker messages": broker_dump(broker.queued_anywhere()),
         "API and portal responses": "\n".join(r.content.decode() for r in responses),
         "admin pages": admin_pages(admin_client),
+        "operations pages": operations_pages(admin_client, cards=[verified, altered]),
     }
     # Each place does hold this flow's traces, so finding no card data there means something.
     assert verified in places["customer database"]
@@ -213,6 +222,8 @@ def test_the_card_number_and_cvc_are_left_nowhere_in_plaintext(
     assert verified in places["broker messages"] and "sealed_card" in places["broker messages"]
     assert "American Express •••• 0005" in places["API and portal responses"]
     assert "•••• 0005" in places["admin pages"]
+    assert "CardRegistered" in places["operations pages"]
+    assert "dead-lettered" in places["operations pages"]
 
     secrets = [DIGITS, NUMBER, "3782-822463-10005", CVC]
     found = {

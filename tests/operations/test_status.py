@@ -68,24 +68,24 @@ def test_a_healthy_system_prints_every_quantum_and_exits_zero(healthy, capsys):
     rows = _rows(out)
     for quantum in ("customer", "billing", "ticketing", "analytics", "notifications"):
         assert rows[quantum] == ["1", "0", "0", "-", "0", "0"]
-    assert "support-contract replica: last synced 0m00s ago" in out
+    assert re.search(r"support-contract replica: last synced (\d+ ms|\d\.\d s) ago", out)
     assert "all within thresholds" in out
 
 
 def test_problems_are_named_in_one_line_and_the_exit_is_non_zero(troubled, capsys):
     assert _problems() == (
-        "ticketing: a message sent to it unconfirmed for 1h00m; ticketing: 1 dead letter(s)"
+        "ticketing: a message sent to it unconfirmed for 1 h; ticketing: 1 dead letter(s)"
     )
     rows = _rows(capsys.readouterr().out)
     assert rows["customer"] == ["1", "0", "0", "-", "0", "0"]
-    assert rows["ticketing"] == ["1", "0", "1", "1h00m", "1", "0"]
+    assert rows["ticketing"] == ["1", "0", "1", "1", "h", "1", "0"]
 
 
 def test_a_message_stuck_for_over_a_minute_is_a_problem_by_default(healthy, ticket_created):
     customer_endpoint.publish(ticket_created())
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(seconds=90))
 
-    assert _problems() == "ticketing: a message sent to it unconfirmed for 1m30s"
+    assert _problems() == "ticketing: a message sent to it unconfirmed for 1 min 30 s"
 
 
 def test_a_queue_no_worker_consumes_is_named_until_one_does(worker, replica_synced, capsys):
@@ -112,7 +112,7 @@ def test_a_queue_that_keeps_growing_is_named_until_it_stops(worker, replica_sync
 
     assert re.fullmatch(
         "analytics: no worker consumes its queue; "
-        r"analytics: its queue has kept growing for 0m4\ds, 2 waiting",
+        r"analytics: its queue has kept growing for 4\d s, 2 waiting",
         _problems(),
     )
 
@@ -187,7 +187,7 @@ def test_staff_see_the_same_report(admin_client, troubled):
     page = admin_client.get("/operations/status/").content.decode()
 
     assert "ticketing: 1 dead letter(s)" in page
-    assert "ticketing: a message sent to it unconfirmed for 1h00m" in page
+    assert "ticketing: a message sent to it unconfirmed for 1 h" in page
 
 
 def test_the_report_is_for_staff_only(client):
@@ -223,11 +223,11 @@ def test_a_job_that_missed_its_schedule_or_failed_is_a_problem(healthy, capsys):
     )
 
     assert _problems() == (
-        "assign-tickets: last started 10m00s ago; run-payment-job: its last run failed"
+        "assign-tickets: last started 10 min ago; run-payment-job: its last run failed"
     )
     rows = _rows(capsys.readouterr().out)
-    assert rows["assign-tickets"] == ["ticketing", "10m00s", "ago", "succeeded,", "late"]
-    assert rows["run-payment-job"] == ["billing", "0m00s", "ago", "failed"]
+    assert rows["assign-tickets"] == ["ticketing", "10", "min", "ago", "succeeded,", "late"]
+    assert re.fullmatch(r"billing (\d+ ms|\d\.\d s) ago failed", " ".join(rows["run-payment-job"]))
 
 
 def test_a_job_run_on_schedule_is_not_late(healthy):
@@ -248,7 +248,7 @@ def test_staff_see_the_periodic_jobs(admin_client, healthy):
 
     page = admin_client.get("/operations/status/").content.decode()
 
-    assert "<td>assign-tickets</td>" in page
+    assert '<th scope="row">assign-tickets</th>' in page
     assert "running or died" in page
 
 

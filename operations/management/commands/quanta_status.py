@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operations.status import QuantumStatus, duration_text, system_status
+from config.durations import human_duration
+from operations.status import QuantumStatus, system_status
 
 COLUMNS = "{:<14} {:>9} {:>11} {:>11} {:>18} {:>12} {:>8}"
 JOB_COLUMNS = "{:<30} {:<14} {:>14} {:<16}"
@@ -18,7 +19,7 @@ def _row(quantum: QuantumStatus) -> str:
         _unknown_if_none(quantum.consumers),
         _unknown_if_none(quantum.queue_depth),
         quantum.unconfirmed,
-        duration_text(quantum.oldest_unconfirmed) if quantum.oldest_unconfirmed else "-",
+        human_duration(quantum.oldest_unconfirmed) if quantum.oldest_unconfirmed else "-",
         _unknown_if_none(quantum.dead_letters),
         _unknown_if_none(quantum.inbox),
     )
@@ -48,14 +49,14 @@ class Command(BaseCommand):
         for quantum in status.quanta:
             self.stdout.write(_row(quantum))
         self.stdout.write(
-            f"support-contract replica: last synced {duration_text(status.replica_lag)} ago"
+            f"support-contract replica: last synced {human_duration(status.replica_lag)} ago"
             if status.replica_lag
             else "support-contract replica: never synced"
         )
         self.stdout.write(JOB_COLUMNS.format("periodic job", "quantum", "last started", "outcome"))
         for job in status.jobs:
             started = (
-                f"{duration_text(status.taken_at - job.started_at)} ago" if job.started_at else "-"
+                f"{human_duration(status.taken_at - job.started_at)} ago" if job.started_at else "-"
             )
             late = ", late" if job.late else ""
             self.stdout.write(
