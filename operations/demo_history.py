@@ -139,7 +139,8 @@ class _History:
         logging.disable(logging.INFO)
         try:
             with (
-                # Three accounts to charge at a time: threads would only wait on each other.
+                # Three accounts a month: charging them from threads would only have each wait
+                # for the others' lock on billing's SQLite file.
                 override_settings(MESSAGING_DELIVERY="inline", PAYMENT_JOB_CONCURRENT_CHARGES=1),
                 contextlib.redirect_stdout(io.StringIO()),
             ):
