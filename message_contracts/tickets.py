@@ -56,11 +56,14 @@ class TicketCreatedV2(TicketCreated):
     """Version 2 adds the customer's service region, which the assignment job matches experts on.
 
     Ticketing keeps handling version 1: messages already in outboxes and dead letters still say it.
+    The region has a default so that version 2 reads version 1's messages: no region, any expert.
     """
 
     VERSION: ClassVar[int] = 2
 
-    customer_region: str = Field(max_length=REGION_MAX_LENGTH)
+    customer_region: str = Field(
+        default="", max_length=REGION_MAX_LENGTH, description="Empty: any region."
+    )
 
 
 class TicketProgress(enum.StrEnum):

@@ -5,7 +5,7 @@ queue a message travels on is named after its receiver. Both sides validate: the
 builds the message, the receiver when it opens the envelope.
 """
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
@@ -13,6 +13,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 class ContractViolation(Exception):
     """The envelope or its payload does not match any contract this process knows."""
+
+
+_Read = TypeVar("_Read", bound="Message")
 
 
 class Message(BaseModel):
@@ -38,6 +41,38 @@ class Message(BaseModel):
             return Message._known[(type_, version)]
         except KeyError:
             raise ContractViolation(f"unknown message type {type_!r} version {version}") from None
+
+    @staticmethod
+    def contracts() -> list[type["Message"]]:
+        """Every contract this process has imported, by type then version."""
+        return [Message._known[key] for key in sorted(Message._known)]
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The payload's JSON Schema, with the type, version and receiver it travels under."""
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "x-message-type": cls.TYPE,
+            "x-version": cls.VERSION,
+            "x-receiver": cls.RECEIVER,
+            **cls.model_json_schema(),
+        }
+
+    def read_as(self, contract: type[_Read]) -> _Read:
+        """This message as another version of its contract reads it: fields that version does not
+        know are dropped, those it knows and this one lacks take their defaults. Versions kept
+        compatible (messaging/compatibility.py) read each other's messages without loss of meaning,
+        so a handler can work on one version whichever one arrived."""
+        if contract.TYPE != self.TYPE:
+            raise TypeError(f"a {self.TYPE} cannot be read as a {contract.TYPE}")
+        known = contract.model_fields.keys()
+        fields = {name: value for name, value in self.model_dump().items() if name in known}
+        try:
+            return contract.model_validate(fields)
+        except ValidationError as error:
+            raise ContractViolation(
+                f"{self.TYPE} v{self.VERSION} does not read as v{contract.VERSION}: {_summary(error)}"
+            ) from None
 
 
 class Envelope(BaseModel):

@@ -5,4 +5,4 @@ from ticketing.services import ticket_register
 
 
 def ticket_created(message: TicketCreated | TicketCreatedV2) -> None:
-    ticket_register(submitted=message)
+    ticket_register(submitted=message.read_as(TicketCreatedV2))

@@ -16,7 +16,6 @@ from message_contracts.notifications import (
 )
 from message_contracts.tickets import (
     Priority,
-    TicketCreated,
     TicketCreatedV2,
     TicketLifecycleRecorded,
     TicketProgress,
@@ -55,15 +54,14 @@ STEP_OF = {
 }
 
 
-def ticket_register(*, submitted: TicketCreated) -> Ticket:
+def ticket_register(*, submitted: TicketCreatedV2) -> Ticket:
     """Takes a customer's ticket into processing; it waits as `new` for the assignment job."""
-    region = submitted.customer_region if isinstance(submitted, TicketCreatedV2) else ""
     with transaction.atomic(using=DATABASE):
         ticket = Ticket.objects.create(
             id=submitted.ticket_id,
             customer_id=submitted.customer_id,
             customer_name=submitted.customer_name,
-            customer_region=region.strip(),
+            customer_region=submitted.customer_region.strip(),
             title=submitted.title,
             description=submitted.description,
             device_category=submitted.device_category,

@@ -17,8 +17,9 @@ import httpx
 from tests.integration.processes import ManagedProcess, free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-# Migrations, demo data and eight processes, on two cores other work shares.
-START_TIMEOUT_SECONDS = 240.0
+# Migrations, the demo data with its year of history and eight processes, on two cores other work
+# shares.
+START_TIMEOUT_SECONDS = 360.0
 # The supervisor stops every process, the broker last, each with its own grace period.
 STOP_TIMEOUT_SECONDS = 60.0
 LAUNCHER = "make run"

@@ -111,6 +111,17 @@ class Workload:
         except httpx.HTTPError:
             return None
 
+    async def current_plan(self, customer: User) -> str | None:
+        """The contract code of the plan the customer has (the demo's have one from their
+        history), "" without one, None if the portal did not say."""
+        try:
+            answer = await self.client.get("/api/customer/plan/", headers=customer.headers)
+        except httpx.HTTPError:
+            return None
+        if answer.status_code == 404:
+            return ""
+        return answer.json()["contract"]["code"] if answer.is_success else None
+
     def record(self, kind: str, answer: httpx.Response | None, subject: str, **detail) -> None:
         status = 0 if answer is None else answer.status_code
         self.operations.append(Operation(kind, status, subject, detail))
@@ -155,7 +166,12 @@ class Workload:
         # One change at a time per customer, each to another contract: choosing the plan one
         # already has changes nothing and sends nothing.
         async with self.plan_locks[customer.username]:
-            current = self.plan_of.get(customer.username)
+            if customer.username not in self.plan_of:
+                known = await self.current_plan(customer)
+                if known is None:
+                    return  # unknown: a change might be to the same plan, which sends nothing
+                self.plan_of[customer.username] = known
+            current = self.plan_of[customer.username]
             contract = (
                 CONTRACTS[(CONTRACTS.index(current) + 1) % len(CONTRACTS)]
                 if current

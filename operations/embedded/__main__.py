@@ -1,7 +1,7 @@
 """`python -m operations.embedded [--var-dir DIR] [--port N]`, what `make run` starts: the broker,
-every database migrated and the demo data, then the web, one worker per quantum and the scheduler,
-each restarted when it exits; once all serve, a banner says where to log in. Ctrl-C (or SIGTERM)
-stops everything, the broker last. The supervisor's state is in DIR/supervisor/state.json (format:
+every database migrated and the demo data with a year of history, then the web, one worker per
+quantum and the scheduler, each restarted when it exits; once all serve, a banner says where to log
+in. Ctrl-C (or SIGTERM) stops everything, the broker last. The supervisor's state is in DIR/supervisor/state.json (format:
 operations/embedded/supervisor.py)."""
 
 import argparse
@@ -22,7 +22,11 @@ from operations.web_probe import web_ready
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 BROKER = "broker"
-PREPARATION = (("generate_card_keys", "--embedded"), ("migrate_all_databases",), ("seed_demo",))
+SEED = ("seed_demo",)
+# The demo's history plays billing's part as well (it verifies the demo cards and charges them), so
+# that step alone is given billing's keys, as billing's worker is.
+HISTORY = ("seed_demo_history",)
+PREPARATION = (("generate_card_keys", "--embedded"), ("migrate_all_databases",), SEED, HISTORY)
 READY_POLL_SECONDS = 0.2
 # Past this, the launcher says which processes it still waits for (it keeps waiting).
 SLOW_START_SECONDS = 90.0
@@ -68,11 +72,15 @@ def celery_environment(env: dict[str, str]) -> dict[str, str]:
     return {**env, "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges"}
 
 
+def billing_keys_environment(var_dir: Path) -> dict[str, str]:
+    return {"BILLING_CARD_KEYS_FILE": str(var_dir / "keys" / "billing-card-keys.env")}
+
+
 def programs(var_dir: Path, port: int) -> list[Program]:
     """The system's processes (operations/processes.py) on 127.0.0.1:port, run from the virtualenv."""
     env = common_environment(var_dir, port)
     celery = celery_environment(env)
-    billing_keys = {"BILLING_CARD_KEYS_FILE": str(var_dir / "keys" / "billing-card-keys.env")}
+    billing_keys = billing_keys_environment(var_dir)
 
     def environment(process: SystemProcess) -> dict[str, str]:
         chosen = celery if process.command[0] == "celery" else env
@@ -99,11 +107,13 @@ def port_taken(port: int) -> bool:
 
 
 def prepare(supervisor: Supervisor, env: dict[str, str]) -> str | None:
-    """Runs each preparation command once, showing its output; returns the last one's output (the
+    """Runs each preparation command once, showing its output; returns the demo seed's output (the
     demo's logins), or None when one failed."""
-    output = ""
+    banner = ""
     for command in PREPARATION:
         name = command[0]
+        if command == HISTORY:
+            env = {**env, **billing_keys_environment(Path(env["SYSOPS_VAR_DIR"]))}
         done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
             [sys.executable, str(BASE_DIR / "manage.py"), *command],
             cwd=BASE_DIR,
@@ -113,12 +123,13 @@ def prepare(supervisor: Supervisor, env: dict[str, str]) -> str | None:
             text=True,
             check=False,
         )
-        output = done.stdout
+        if command == SEED:
+            banner = done.stdout
         for line in (done.stdout + done.stderr).splitlines():
             supervisor.say(name, line)
         if done.returncode != 0:
             return None
-    return output
+    return banner
 
 
 def announce_when_up(supervisor: Supervisor, names: list[str], port: int, banner: str) -> None:

@@ -35,7 +35,8 @@ class Command(BaseCommand):
             created = card_keys_embedded(settings.CARD_KEYS_FOLDER)
             self.stdout.write(
                 f"card keys {'created' if created else 'already'} in {settings.CARD_KEYS_FOLDER}; "
-                f"only billing's worker is given {settings.CARD_KEYS_FOLDER / BILLING_ENV_FILE}"
+                f"only billing's worker and the demo's history step are given "
+                f"{settings.CARD_KEYS_FOLDER / BILLING_ENV_FILE}"
             )
             return
         try:
