@@ -9,11 +9,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from customer_quantum.forms import CardForm
 from customer_quantum.services.cards import card_register
 from customer_quantum.views.access import customer_page
+from customer_quantum.views.pages import page_of
 
 
 @customer_page
 def card_list(request: HttpRequest, customer) -> HttpResponse:
-    return render(request, "customer_quantum/card_list.html", {"cards": customer.cards.all()})
+    return render(
+        request,
+        "customer_quantum/card_list.html",
+        {"cards": page_of(request, customer.cards.all())},
+    )
 
 
 @sensitive_post_parameters("number", "cvc")

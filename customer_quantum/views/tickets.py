@@ -9,6 +9,7 @@ from customer_quantum.selectors import survey_invitation_open, ticket_timeline, 
 from customer_quantum.services.surveys import survey_path
 from customer_quantum.services.tickets import ticket_submit
 from customer_quantum.views.access import customer_page
+from customer_quantum.views.pages import page_of
 
 
 @customer_page
@@ -16,7 +17,7 @@ def ticket_list(request: HttpRequest, customer) -> HttpResponse:
     return render(
         request,
         "customer_quantum/ticket_list.html",
-        {"customer": customer, "tickets": tickets_of(customer)},
+        {"customer": customer, "tickets": page_of(request, tickets_of(customer))},
     )
 
 

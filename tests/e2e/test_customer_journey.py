@@ -203,7 +203,7 @@ def test_a_new_customer_registers_pays_follows_a_ticket_and_answers_its_survey(
     expect(page.get_by_text(re.compile(rf"^{EXPERT}, expected by \d{{4}}-"))).to_be_visible()
 
     # The expert works through the mobile app's API; each step shows on the timeline.
-    (assignment,) = expert_api.get("assignments/").json()
+    (assignment,) = expert_api.get("assignments/").json()["results"]
     assert assignment["ticket_id"] == ticket_id
     for sequence, step, data, status, text in [
         (2, "accept", {}, "accepted", f"{EXPERT} accepted"),
