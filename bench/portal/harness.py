@@ -76,15 +76,22 @@ def as_datetime(epoch: float) -> datetime:
 # directly; the readers' ticket lists keep a fixed length so page views cost the same throughout.
 
 
-def population_create(*, writers: int, readers: int, tickets_per_reader: int) -> tuple[list, list]:
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.auth.hashers import make_password
+def session_of(user) -> str:
+    """The key of a new portal session signed in as `user`, as a login would have stored it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def population_create(*, writers: int, readers: int, tickets_per_reader: int) -> tuple[list, list]:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
 
     from customer_quantum.models import Customer, Ticket
     from identity.services import api_token_issue
@@ -106,12 +113,7 @@ def population_create(*, writers: int, readers: int, tickets_per_reader: int) ->
     )
     credentials = []
     for user, token, customer in zip(users, tokens, customers, strict=True):
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        credentials.append({"id": customer.id, "token": token, "session": session.session_key})
+        credentials.append({"id": customer.id, "token": token, "session": session_of(user)})
     Ticket.objects.bulk_create(
         Ticket(customer=customer, title=f"Earlier ticket {n}", device_category="phone")
         for customer in customers[writers:]
