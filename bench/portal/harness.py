@@ -15,8 +15,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.portal import cpu, report
-from bench.portal.load import TICKET_WITHOUT_MESSAGE
+from bench.portal.load import TICKET_WITHOUT_MESSAGE, in_own_process
 from bench.portal.system import (
     DOWNSTREAM,
     QUANTA,
@@ -216,22 +214,16 @@ def load(run: Run, label: str, workload: str, *, rate: float = 0.0) -> dict:
     options = run.options
     out = run.workdir / "load" / f"{label}.json"
     out.parent.mkdir(exist_ok=True)
-    customers = run.readers if workload == "page" else run.writers
-    subprocess.run(  # noqa: S603 - our own interpreter, arguments built here
-        [
-            sys.executable,
-            *("-m", "bench.portal.load"),
-            *("--base-url", run.system.base_url, "--workload", workload),
-            *("--customers", str(customers), "--out", str(out)),
-            *("--duration", str(options.duration), "--warmup", str(options.warmup)),
-            *("--concurrency", str(options.concurrency), "--rate", str(rate)),
-        ],
-        cwd=REPOSITORY,
-        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
-        check=True,
-        timeout=options.duration + options.warmup + 120,
+    return in_own_process(
+        base_url=run.system.base_url,
+        workload=workload,
+        customers=run.readers if workload == "page" else run.writers,
+        out=out,
+        duration=options.duration,
+        warmup=options.warmup,
+        concurrency=options.concurrency,
+        rate=rate,
     )
-    return json.loads(out.read_text())
 
 
 def phase(

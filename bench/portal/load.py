@@ -10,6 +10,9 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -221,6 +224,37 @@ async def run(options: argparse.Namespace) -> dict:
         "accepted": recorder.accepted,
         "samples": sorted(recorder.samples),
     }
+
+
+def in_own_process(
+    *,
+    base_url: str,
+    workload: str,
+    customers: Path,
+    out: Path,
+    duration: float,
+    warmup: float,
+    concurrency: int,
+    rate: float = 0.0,
+) -> dict:
+    """Runs the load generator in a process of its own (so its CPU is not the caller's) and returns
+    what it wrote."""
+    repository = Path(__file__).resolve().parents[2]
+    subprocess.run(  # noqa: S603 - our own interpreter, arguments built here
+        [
+            sys.executable,
+            *("-m", "bench.portal.load"),
+            *("--base-url", base_url, "--workload", workload),
+            *("--customers", str(customers), "--out", str(out)),
+            *("--duration", str(duration), "--warmup", str(warmup)),
+            *("--concurrency", str(concurrency), "--rate", str(rate)),
+        ],
+        cwd=repository,
+        env={**os.environ, "PYTHONPATH": str(repository)},
+        check=True,
+        timeout=duration + warmup + 120,
+    )
+    return json.loads(out.read_text())
 
 
 def main() -> None:

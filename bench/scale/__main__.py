@@ -15,7 +15,6 @@ under bench-results/scale-<time>/, and drops the databases (unless --keep).
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.portal.harness import percentile
-from bench.portal.load import EXPECTED
+from bench.portal.load import EXPECTED, in_own_process
 from bench.portal.system import REPOSITORY, BenchSystem, Databases, base_environment, private_broker
 from bench.scale.fill import Size
 from bench.scale.operations import OPERATIONS
@@ -153,21 +152,15 @@ def timed(operation: str, system: BenchSystem, folder: Path, options) -> dict:
     workload = OPERATIONS[operation]
     out = folder / f"load-{workload.replace(' ', '-')}.json"
     print(f"  {operation} on {folder.name} ...", flush=True)
-    subprocess.run(  # noqa: S603 - our own interpreter, arguments built here
-        [
-            sys.executable,
-            *("-m", "bench.portal.load"),
-            *("--base-url", system.base_url, "--workload", workload),
-            *("--customers", str(folder / "users.json"), "--out", str(out)),
-            *("--duration", str(options.duration), "--warmup", str(options.warmup)),
-            *("--concurrency", str(options.concurrency)),
-        ],
-        cwd=REPOSITORY,
-        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
-        check=True,
-        timeout=options.duration + options.warmup + 120,
-    )
-    samples = json.loads(out.read_text())["samples"]
+    samples = in_own_process(
+        base_url=system.base_url,
+        workload=workload,
+        customers=folder / "users.json",
+        out=out,
+        duration=options.duration,
+        warmup=options.warmup,
+        concurrency=options.concurrency,
+    )["samples"]
     answered = [latency for _, latency, status in samples if status == EXPECTED[workload]]
     return {
         "requests": len(samples),
