@@ -8,15 +8,13 @@ ordering has an index that starts with the list's owner and the ordering field."
 from rest_framework.pagination import CursorPagination
 
 PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 class NewestFirst(CursorPagination):
-    """`results`, with `next` and `previous` links (null at either end); `?page_size=` up to 100."""
+    """`results`, with `next` and `previous` links (null at either end). The page size is fixed:
+    a size asked for would be one more input to refuse when it is not a number."""
 
     page_size = PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
 
 
 def newest_first(field: str) -> type[NewestFirst]:

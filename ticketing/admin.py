@@ -133,7 +133,7 @@ class CountingUpTo(Paginator):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     """The helpdesk's ticket search: by customer (name or id), ticket id, status and text
-    (`tickets_search`), over millions of tickets: no query of the page reads them all."""
+    (`tickets_search`), over millions of tickets: no query of the page reads every ticket."""
 
     list_display = [
         "title",

@@ -8,6 +8,6 @@ PAGE_SIZE = 20
 
 
 def page_of(request: HttpRequest, items: QuerySet) -> Page:
-    """The page `?page=` asks for; a number that is not a page shows the first page, one past the
-    end the last, so an old link never fails."""
+    """The page `?page=` asks for; what is not a number shows the first page, a number out of
+    range the last, so an old link never fails."""
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))

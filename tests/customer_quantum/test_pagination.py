@@ -81,12 +81,6 @@ def test_a_ticket_submitted_while_paging_neither_repeats_nor_hides_one(api, cust
     assert [ticket["id"] for ticket in first["results"] + second["results"]] == older
 
 
-def test_a_page_size_may_be_asked_for_up_to_the_most_allowed(api, customer):
-    tickets_of(customer, 3)
-
-    assert len(api.get("/api/customer/tickets/?page_size=2").json()["results"]) == 2
-
-
 def test_a_cursor_the_list_never_gave_is_a_404(api, customer):
     tickets_of(customer, 1)
 
