@@ -1,17 +1,15 @@
 """The customer's lists come a page at a time, newest first: the API by cursor, the portal by page
 number. However long a list grows, a page shows at most a page's worth."""
 
-import uuid
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from config.api_pagination import PAGE_SIZE
-from customer_quantum.models import CardSummary, Invoice
+from customer_quantum.models import CardSummary
 from customer_quantum.views.pages import PAGE_SIZE as PORTAL_PAGE_SIZE
-from tests.customer_quantum.factories import TicketFactory
+from tests.customer_quantum.factories import InvoiceFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -35,20 +33,10 @@ def tickets_of(customer, count: int) -> list:
 
 
 def invoices_of(customer, count: int) -> list[str]:
+    """`count` invoices a day apart, newest first."""
     now = timezone.now()
     return [
-        Invoice.objects.create(
-            id=uuid.uuid4(),
-            customer=customer,
-            number=f"2026-{n:06d}",
-            period="2026-10",
-            issued_on=date(2026, 11, 1),
-            lines=[],
-            total=Decimal("9.99"),
-            currency="USD",
-            status="paid",
-            issued_at=now - timedelta(days=n),
-        ).number
+        InvoiceFactory(customer=customer, issued_at=now - timedelta(days=n)).number
         for n in range(count)
     ]
 
