@@ -33,6 +33,10 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
                 errors["415"] = _error("The body is not JSON or a form.")
             if "{" in path:
                 errors["404"] = _error("No such object among the caller's own.")
+            if any(
+                parameter.get("name") == "cursor" for parameter in operation.get("parameters", [])
+            ):
+                errors["404"] = _error("The cursor is not one this list gave.")
             for status, response in errors.items():
                 responses.setdefault(status, response)
     return result

@@ -156,6 +156,8 @@ class CardSummary(models.Model):
     class Meta:
         ordering = ["-registered_at"]
         verbose_name_plural = "card summaries"
+        # The customer's cards, a page at a time, newest first.
+        indexes = [models.Index(fields=["customer", "-registered_at"], name="card_customer_newest")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=CardStatus.values), name="card_summary_status_known"

@@ -8,6 +8,7 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from config.api_fields import StrictCharField, StrictModelSerializer
+from config.api_pagination import newest_first
 from ticketing import services
 from ticketing.models import Article, Assignment, Expert
 from ticketing.selectors import articles_search, assignments_of, expert_of_user
@@ -64,9 +65,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class AssignmentList(ExpertAPIView, generics.ListAPIView):
-    """The signed-in expert's assignments, newest first."""
+    """The signed-in expert's assignments, newest first, a page at a time."""
 
     serializer_class = AssignmentSerializer
+    pagination_class = newest_first("assigned_at")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no expert
@@ -155,16 +157,19 @@ class ArticleSerializer(StrictModelSerializer):
 
 
 class ArticleListCreate(ExpertAPIView, generics.ListCreateAPIView):
-    """`?q=words` searches the knowledge base, most relevant first; without it, newest first.
-    POST writes a new article."""
+    """`?q=words` searches the knowledge base, the most relevant articles first (at most 50);
+    without it, every article, newest first, a page at a time. POST writes a new article."""
 
     serializer_class = ArticleSerializer
+    pagination_class = newest_first("updated_at")
 
     def list(self, request, *args, **kwargs) -> Response:
         text = request.query_params.get("q", "").strip()
         if not text:
             return super().list(request, *args, **kwargs)
-        return Response(ArticleSerializer(articles_search(text=text), many=True).data)
+        found = ArticleSerializer(articles_search(text=text), many=True).data
+        # The same shape as a page of the list: the ranked results are one page, the only one.
+        return Response({"next": None, "previous": None, "results": found})
 
     def get_queryset(self):
         return Article.objects.select_related("author")

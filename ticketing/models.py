@@ -98,7 +98,11 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["status", "priority", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "priority", "submitted_at"]),
+            # The helpdesk's list, newest first (the admin adds the id to make the order total).
+            models.Index(fields=["-submitted_at", "-id"], name="ticket_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -164,7 +168,11 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["-assigned_at"]
-        indexes = [models.Index(fields=["expert", "status"])]
+        indexes = [
+            models.Index(fields=["expert", "status"]),
+            # An expert's assignment list, a page at a time, newest first.
+            models.Index(fields=["expert", "-assigned_at"], name="assignment_expert_newest"),
+        ]
         constraints = [
             # The database, not the job's care, guarantees no ticket is ever assigned twice.
             models.UniqueConstraint(
@@ -225,6 +233,7 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["-updated_at"], name="article_newest_first")]
 
     def __str__(self) -> str:
         return self.title

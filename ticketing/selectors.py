@@ -1,6 +1,8 @@
-"""Ticketing's read queries: the expert's assignments and the knowledge-base search."""
+"""Ticketing's read queries: the expert's assignments, the helpdesk's ticket search and the
+knowledge-base search."""
 
 import re
+import uuid
 from functools import reduce
 from operator import or_
 
@@ -9,9 +11,13 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 
 from ticketing.apps import DATABASE
-from ticketing.models import Article, Assignment, Expert
+from ticketing.models import Article, Assignment, Expert, Ticket
 
 SEARCH_RESULTS = 50
+# A word shorter than a trigram cannot be looked up in the search indexes (PostgreSQL's pg_trgm):
+# it would read every ticket, and matches nearly all of them anyway.
+SEARCH_WORD_MIN_LENGTH = 3
+CUSTOMER_ID_MAX = 2**63 - 1  # the column's range: a longer number is no customer's id
 
 
 def expert_of_user(user_id: int | None) -> Expert | None:
@@ -22,6 +28,32 @@ def expert_of_user(user_id: int | None) -> Expert | None:
 
 def assignments_of(expert: Expert) -> QuerySet[Assignment]:
     return Assignment.objects.filter(expert=expert).select_related("ticket")
+
+
+def tickets_search(*, tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+    """The helpdesk's search: the tickets that match every word of `text`. A ticket id finds that
+    ticket, a number the customer of that id (or the number in a text); any other word is looked
+    for, ignoring case, in the title, the description and the customer's name. Words shorter than
+    three characters are left out. Each test is one an index serves on PostgreSQL (the key, the
+    customer id, trigram indexes on the upper-cased texts), so a search never reads every ticket."""
+    for word in text.split():
+        try:
+            tickets = tickets.filter(pk=uuid.UUID(word))
+            continue
+        except ValueError:
+            pass
+        matches = Q()
+        if word.isdigit() and int(word) <= CUSTOMER_ID_MAX:
+            matches |= Q(customer_id=int(word))
+        if len(word) >= SEARCH_WORD_MIN_LENGTH:
+            matches |= (
+                Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(customer_name__icontains=word)
+            )
+        if matches:
+            tickets = tickets.filter(matches)
+    return tickets
 
 
 def articles_search(*, text: str) -> list[Article]:

@@ -15,8 +15,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.portal import cpu, report
-from bench.portal.load import TICKET_WITHOUT_MESSAGE
+from bench.portal.load import TICKET_WITHOUT_MESSAGE, in_own_process
 from bench.portal.system import (
     DOWNSTREAM,
     QUANTA,
@@ -76,15 +74,22 @@ def as_datetime(epoch: float) -> datetime:
 # directly; the readers' ticket lists keep a fixed length so page views cost the same throughout.
 
 
-def population_create(*, writers: int, readers: int, tickets_per_reader: int) -> tuple[list, list]:
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.auth.hashers import make_password
+def session_of(user) -> str:
+    """The key of a new portal session signed in as `user`, as a login would have stored it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def population_create(*, writers: int, readers: int, tickets_per_reader: int) -> tuple[list, list]:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
 
     from customer_quantum.models import Customer, Ticket
     from identity.services import api_token_issue
@@ -106,12 +111,7 @@ def population_create(*, writers: int, readers: int, tickets_per_reader: int) ->
     )
     credentials = []
     for user, token, customer in zip(users, tokens, customers, strict=True):
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        credentials.append({"id": customer.id, "token": token, "session": session.session_key})
+        credentials.append({"id": customer.id, "token": token, "session": session_of(user)})
     Ticket.objects.bulk_create(
         Ticket(customer=customer, title=f"Earlier ticket {n}", device_category="phone")
         for customer in customers[writers:]
@@ -214,22 +214,16 @@ def load(run: Run, label: str, workload: str, *, rate: float = 0.0) -> dict:
     options = run.options
     out = run.workdir / "load" / f"{label}.json"
     out.parent.mkdir(exist_ok=True)
-    customers = run.readers if workload == "page" else run.writers
-    subprocess.run(  # noqa: S603 - our own interpreter, arguments built here
-        [
-            sys.executable,
-            *("-m", "bench.portal.load"),
-            *("--base-url", run.system.base_url, "--workload", workload),
-            *("--customers", str(customers), "--out", str(out)),
-            *("--duration", str(options.duration), "--warmup", str(options.warmup)),
-            *("--concurrency", str(options.concurrency), "--rate", str(rate)),
-        ],
-        cwd=REPOSITORY,
-        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
-        check=True,
-        timeout=options.duration + options.warmup + 120,
+    return in_own_process(
+        base_url=run.system.base_url,
+        workload=workload,
+        customers=run.readers if workload == "page" else run.writers,
+        out=out,
+        duration=options.duration,
+        warmup=options.warmup,
+        concurrency=options.concurrency,
+        rate=rate,
     )
-    return json.loads(out.read_text())
 
 
 def phase(

@@ -30,8 +30,8 @@ DOWNSTREAM = ("billing", "ticketing", "analytics", "notifications")
 START_TIMEOUT_SECONDS = 90.0
 
 
-def database_name(alias: str) -> str:
-    return f"bench_{alias}"
+def database_name(alias: str, prefix: str = "bench") -> str:
+    return f"{prefix}_{alias}"
 
 
 def database_url_variable(alias: str) -> str:
@@ -39,10 +39,12 @@ def database_url_variable(alias: str) -> str:
 
 
 class Databases:
-    """The run's databases on the shared server; only these are created, cut off or dropped."""
+    """The run's databases on the shared server (`<prefix>_<alias>`); only these are created, cut
+    off or dropped."""
 
-    def __init__(self, server: str) -> None:
+    def __init__(self, server: str, prefix: str = "bench") -> None:
         self.server = server
+        self.prefix = prefix
 
     def _admin(self) -> psycopg.Connection:
         return psycopg.connect(f"{self.server}/postgres", autocommit=True)
@@ -52,15 +54,25 @@ class Databases:
         with self._admin() as admin:
             for alias in ALIASES:
                 admin.execute(
-                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_name(alias)))
+                    sql.SQL("CREATE DATABASE {}").format(
+                        sql.Identifier(database_name(alias, self.prefix))
+                    )
                 )
+
+    def exist(self) -> bool:
+        with self._admin() as admin:
+            found = admin.execute(
+                "SELECT count(*) FROM pg_database WHERE datname = ANY(%s)",
+                [[database_name(alias, self.prefix) for alias in ALIASES]],
+            ).fetchone()[0]
+        return found == len(ALIASES)
 
     def drop(self) -> None:
         with self._admin() as admin:
             for alias in ALIASES:
                 admin.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(database_name(alias))
+                        sql.Identifier(database_name(alias, self.prefix))
                     )
                 )
 
@@ -68,7 +80,7 @@ class Databases:
         # Persistent connections, as a deployment sets them: a connection per request costs more
         # than the request's own queries.
         return {
-            database_url_variable(alias): f"{self.server}/{database_name(alias)}"
+            database_url_variable(alias): f"{self.server}/{database_name(alias, self.prefix)}"
             "?conn_max_age=60&conn_health_checks=true"
             for alias in ALIASES
         }
@@ -77,7 +89,7 @@ class Databases:
         """A quantum's database down (refusing connections, its sessions cut) or back up."""
         with self._admin() as admin:
             for alias in aliases:
-                name = database_name(alias)
+                name = database_name(alias, self.prefix)
                 admin.execute(
                     sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
                         sql.Identifier(name), sql.SQL("true" if allowed else "false")

@@ -239,7 +239,8 @@ class Workload:
                 continue
             if not answer.is_success:
                 continue
-            for assignment in answer.json():
+            # The first page is the newest assignments: where a new offer is.
+            for assignment in answer.json()["results"]:
                 if assignment["status"] == "assigned" and assignment["id"] not in self.offers_seen:
                     self.offers_seen.add(assignment["id"])
                     self.follow_ups.append(

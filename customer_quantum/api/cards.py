@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.api_fields import StrictCharField, StrictIntegerField
+from config.api_pagination import newest_first
 from customer_quantum.api.access import CustomerAPIView
 from customer_quantum.models import CardSummary
 from customer_quantum.services.cards import card_register
@@ -43,10 +44,11 @@ class CardDetailsSerializer(serializers.Serializer):
 
 @method_decorator(sensitive_post_parameters("number", "cvc"), name="dispatch")
 class CardListRegister(CustomerAPIView, generics.ListAPIView):
-    """The customer's cards, newest first; POST registers one and answers 202 with its summary,
-    `pending` until billing has verified it."""
+    """The customer's cards, newest first, a page at a time; POST registers one and answers 202
+    with its summary, `pending` until billing has verified it."""
 
     serializer_class = CardSummarySerializer
+    pagination_class = newest_first("registered_at")
     # The browsable API redisplays posted fields in its HTML form: a card number must never return.
     renderer_classes = [JSONRenderer]
 

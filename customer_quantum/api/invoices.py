@@ -2,6 +2,7 @@
 
 from rest_framework import generics, serializers
 
+from config.api_pagination import newest_first
 from customer_quantum.api.access import CustomerAPIView
 from customer_quantum.models import Invoice
 
@@ -32,7 +33,9 @@ class CustomerInvoiceView(CustomerAPIView):
 
 
 class InvoiceList(CustomerInvoiceView, generics.ListAPIView):
-    """The signed-in customer's invoices, newest first."""
+    """The signed-in customer's invoices, newest first, a page at a time."""
+
+    pagination_class = newest_first("issued_at")
 
 
 class InvoiceDetail(CustomerInvoiceView, generics.RetrieveAPIView):

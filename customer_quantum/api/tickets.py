@@ -3,6 +3,7 @@
 from rest_framework import generics
 
 from config.api_fields import StrictModelSerializer
+from config.api_pagination import newest_first
 from customer_quantum.api.access import CustomerAPIView
 from customer_quantum.models import Ticket
 from customer_quantum.selectors import tickets_of
@@ -44,7 +45,10 @@ class CustomerTicketView(CustomerAPIView):
 
 
 class TicketListCreate(CustomerTicketView, generics.ListCreateAPIView):
-    """The customer's tickets, newest first; POST submits a new one and returns at once."""
+    """The customer's tickets, newest first, a page at a time; POST submits a new one and returns
+    at once."""
+
+    pagination_class = newest_first("submitted_at")
 
     def perform_create(self, serializer: TicketSerializer) -> None:
         serializer.instance = ticket_submit(customer=self.customer, **serializer.validated_data)

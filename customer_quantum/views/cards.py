@@ -11,16 +11,21 @@ from customer_quantum.models import CardStatus
 from customer_quantum.services.cards import card_register
 from customer_quantum.views.access import customer_page
 from customer_quantum.views.live import live_part
+from customer_quantum.views.pages import page_of
 
 
 @customer_page
 def card_list(request: HttpRequest, customer) -> HttpResponse:
-    return render(request, "customer_quantum/card_list.html", {"cards": customer.cards.all()})
+    return render(
+        request,
+        "customer_quantum/card_list.html",
+        {"cards": page_of(request, customer.cards.all())},
+    )
 
 
 @customer_page
 def card_list_live(request: HttpRequest, customer) -> HttpResponse:
-    cards = list(customer.cards.all())
+    cards = page_of(request, customer.cards.all())
     return live_part(
         request,
         "customer_quantum/card_table.html",

@@ -11,6 +11,7 @@ from customer_quantum.services.surveys import survey_path
 from customer_quantum.services.tickets import ticket_submit
 from customer_quantum.views.access import customer_page
 from customer_quantum.views.live import live_part
+from customer_quantum.views.pages import page_of
 
 
 @customer_page
@@ -18,13 +19,13 @@ def ticket_list(request: HttpRequest, customer) -> HttpResponse:
     return render(
         request,
         "customer_quantum/ticket_list.html",
-        {"customer": customer, "tickets": tickets_of(customer)},
+        {"customer": customer, "tickets": page_of(request, tickets_of(customer))},
     )
 
 
 @customer_page
 def ticket_list_live(request: HttpRequest, customer) -> HttpResponse:
-    tickets = list(tickets_of(customer))
+    tickets = page_of(request, tickets_of(customer))
     return live_part(
         request,
         "customer_quantum/ticket_table.html",

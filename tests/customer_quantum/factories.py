@@ -1,10 +1,12 @@
+import uuid
+from datetime import date
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from customer_quantum.models import Customer, SupportContract, Ticket
+from customer_quantum.models import Customer, Invoice, SupportContract, Ticket
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -56,3 +58,21 @@ class SupportContractFactory(factory.django.DjangoModelFactory):
     active = True
     source_updated_at = factory.LazyFunction(timezone.now)
     replicated_at = factory.LazyFunction(timezone.now)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """The customer's copy of an invoice billing issued."""
+
+    class Meta:
+        model = Invoice
+
+    id = factory.LazyFunction(uuid.uuid4)
+    customer = factory.SubFactory(CustomerFactory)
+    number = factory.Sequence(lambda n: f"2026-{n:06d}")
+    period = "2026-10"
+    issued_on = date(2026, 11, 1)
+    lines = factory.LazyFunction(list)
+    total = Decimal("59.00")
+    currency = "EUR"
+    status = "paid"
+    issued_at = factory.LazyFunction(timezone.now)

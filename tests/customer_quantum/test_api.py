@@ -95,7 +95,9 @@ def test_a_customer_lists_only_their_own_tickets(api, customer):
     response = api.get(TICKETS)
 
     assert response.status_code == 200
-    assert {ticket["id"] for ticket in response.data} == {str(ticket.id) for ticket in own}
+    assert {ticket["id"] for ticket in response.data["results"]} == {
+        str(ticket.id) for ticket in own
+    }
 
 
 def test_a_customer_reads_their_own_ticket(api, customer):

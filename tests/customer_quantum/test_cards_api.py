@@ -217,9 +217,9 @@ def test_a_customer_lists_only_their_own_card_summaries(api, customer):
     response = api.get(CARDS)
 
     assert response.status_code == 200
-    assert [(card["brand"], card["last4"], card["status"]) for card in response.data] == [
-        ("Visa", "4242", "pending")
-    ]
+    assert [
+        (card["brand"], card["last4"], card["status"]) for card in response.data["results"]
+    ] == [("Visa", "4242", "pending")]
 
 
 def test_an_anonymous_request_is_refused():

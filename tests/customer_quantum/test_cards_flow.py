@@ -85,7 +85,7 @@ def test_a_valid_card_becomes_active_once_billing_has_verified_it(settings, api)
     assert billings_answer_to_customer(card_id) == Outcome.APPLIED
 
     assert summary_of(card_id) == ("active", "")
-    assert [card["status"] for card in api.get(CARDS).data] == ["active"]
+    assert [card["status"] for card in api.get(CARDS).data["results"]] == ["active"]
 
 
 def test_a_card_billing_declines_becomes_rejected_with_the_reason(api):

@@ -76,7 +76,7 @@ def test_the_api_lists_the_customers_own_invoices(customer, api):
     response = api.get("/api/customer/invoices/")
 
     assert response.status_code == 200
-    [invoice] = response.json()
+    [invoice] = response.json()["results"]
     assert (invoice["number"], invoice["total"], invoice["period"], invoice["status"]) == (
         "2026-000001",
         "29.90",

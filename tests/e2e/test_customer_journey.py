@@ -232,7 +232,7 @@ def test_a_new_customer_registers_pays_follows_a_ticket_and_answers_its_survey(
     ).to_be_visible()
 
     # The expert works through the mobile app's API; each step shows on the timeline.
-    (assignment,) = expert_api.get("assignments/").json()
+    (assignment,) = expert_api.get("assignments/").json()["results"]
     assert assignment["ticket_id"] == ticket_id
     for sequence, step, data, status_now, text in [
         (2, "accept", {}, "Assigned", f"{EXPERT} accepted"),

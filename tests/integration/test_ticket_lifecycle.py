@@ -62,7 +62,7 @@ def test_a_ticket_goes_from_the_portal_to_completion_and_the_customer_sees_each_
     assert assigned.expert_name == "Ada Expert"
     assert assigned.expected_arrival is not None
 
-    (assignment,) = expert_api.get("assignments/").json()
+    (assignment,) = expert_api.get("assignments/").json()["results"]
     assert assignment["ticket_id"] == ticket_id
     for step, data in [
         ("accept", {}),

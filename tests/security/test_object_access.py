@@ -2,35 +2,19 @@
 customer API endpoint and portal page that takes an id (or a survey link) answers 404 for somebody
 else's, as if it did not exist, and no list shows it."""
 
-import uuid
-from datetime import date
-from decimal import Decimal
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customer_quantum.models import CardSummary, Invoice, OutboxMessage, Ticket
 from customer_quantum.services.surveys import survey_invitation_create, survey_path
-from tests.customer_quantum.factories import TicketFactory
+from tests.customer_quantum.factories import InvoiceFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def invoice_of(customer, number: str) -> Invoice:
-    return Invoice.objects.create(
-        id=uuid.uuid4(),
-        customer=customer,
-        number=number,
-        period="2026-10",
-        issued_on=date(2026, 11, 1),
-        lines=[],
-        total=Decimal("59.00"),
-        currency="EUR",
-        status="paid",
-        issued_at=timezone.now(),
-    )
+    return InvoiceFactory(customer=customer, number=number)
 
 
 @pytest.fixture

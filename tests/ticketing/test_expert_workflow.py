@@ -1,9 +1,13 @@
 """Experts work their assignments through the mobile app's API; each step is told to the customer."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config.api_pagination import PAGE_SIZE
 from tests.ticketing.factories import ExpertFactory, TicketFactory
 from ticketing.jobs import tickets_assign
 from ticketing.models import Assignment, Expert, OutboxMessage, Ticket
@@ -57,9 +61,9 @@ def test_an_expert_lists_only_their_own_assignments(assignment, expert, make_exp
     mine = client_of(expert).get(ASSIGNMENTS)
     theirs = client_of(other).get(ASSIGNMENTS)
 
-    assert [a["id"] for a in mine.json()] == [assignment.pk]
-    assert mine.json()[0]["ticket_id"] == str(assignment.ticket_id)
-    assert theirs.json() == []
+    assert [a["id"] for a in mine.json()["results"]] == [assignment.pk]
+    assert mine.json()["results"][0]["ticket_id"] == str(assignment.ticket_id)
+    assert theirs.json()["results"] == []
 
 
 def test_accept_start_complete_moves_the_ticket_on_and_frees_the_experts_place(assignment, expert):
@@ -168,3 +172,24 @@ def test_a_user_who_is_not_an_expert_is_refused(assignment):
 
     assert client.get(ASSIGNMENTS).status_code == 403
     assert APIClient().get(ASSIGNMENTS).status_code in {401, 403}
+
+
+def test_the_assignment_list_comes_in_pages_newest_first(expert):
+    now = timezone.now()
+    offered = [
+        Assignment.objects.create(
+            ticket=TicketFactory(),
+            expert=expert,
+            status="completed",
+            assigned_at=now - timedelta(hours=n),
+            expected_arrival=now,
+        ).pk
+        for n in range(PAGE_SIZE + 3)
+    ]
+    api = client_of(expert)
+
+    first = api.get(ASSIGNMENTS).json()
+    second = api.get(first["next"]).json()
+
+    assert [a["id"] for a in first["results"] + second["results"]] == offered
+    assert (len(first["results"]), second["next"]) == (PAGE_SIZE, None)

@@ -4,7 +4,10 @@ import pytest
 from django.urls import reverse
 
 from tests.ticketing.factories import ExpertFactory, TicketFactory
+from ticketing.admin import CountingUpTo
 from ticketing.jobs import tickets_assign
+from ticketing.models import Ticket
+from ticketing.selectors import tickets_search
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -80,3 +83,53 @@ def test_staff_see_the_alerts_for_tickets_nobody_could_take(admin_client, settin
 
     alerts = reverse("admin:ticketing_unassignedticketalert_changelist")
     assert found(admin_client, alerts) == {"Unassigned: Drone crashed"}
+
+
+def searched(text: str) -> set[str]:
+    return {ticket.title for ticket in tickets_search(tickets=Ticket.objects.all(), text=text)}
+
+
+def test_every_word_must_match_the_title_the_description_or_the_customers_name():
+    TicketFactory(title="Laptop fan", customer_name="Grace Hopper", description="Loud.")
+    TicketFactory(title="Laptop screen", customer_name="Alan Turing", description="Dark.")
+
+    assert searched("laptop") == {"Laptop fan", "Laptop screen"}
+    assert searched("LAPTOP hopper") == {"Laptop fan"}
+    assert searched("laptop dark") == {"Laptop screen"}
+    assert searched("laptop nobody") == set()
+
+
+def test_a_number_finds_the_customer_of_that_id_or_the_number_in_a_text():
+    TicketFactory(title="Phone dead", customer_id=4711)
+    TicketFactory(title="Error 4711 on boot", customer_id=1)
+    TicketFactory(title="Other", customer_id=47)
+
+    assert searched("4711") == {"Phone dead", "Error 4711 on boot"}
+    assert searched("47") == {"Other"}  # too short for a text: the customer id only
+    assert searched(str(2**64)) == set()  # no customer has an id past the column's range
+
+
+def test_words_shorter_than_three_characters_are_left_out():
+    TicketFactory(title="TV is dark")
+    TicketFactory(title="Radio hums")
+
+    assert searched("is") == {"TV is dark", "Radio hums"}
+    assert searched("is dark") == {"TV is dark"}
+
+
+def test_past_the_counting_limit_the_page_says_more_than(admin_client, monkeypatch):
+    monkeypatch.setattr(CountingUpTo, "limit", 2)
+    TicketFactory.create_batch(3, title="Fridge warm")
+
+    response = admin_client.get(TICKETS, {"q": "fridge"})
+
+    page = response.content.decode()
+    assert "more than 2 tickets" in page
+    assert "more than 2 results" in page
+    assert len(response.context["cl"].result_list) == 3
+
+
+def test_below_the_limit_the_page_counts_exactly(admin_client):
+    TicketFactory.create_batch(3, title="Fridge warm")
+
+    assert "3 tickets" in admin_client.get(TICKETS, {"q": "fridge"}).content.decode()

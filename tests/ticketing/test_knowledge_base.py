@@ -58,7 +58,7 @@ def test_an_expert_writes_an_article_and_finds_it(api, expert):
     assert created.status_code == 201, created.content
     assert created.json()["author"] == "Ada Expert"
     found = api.get(ARTICLES, {"q": "screen"})
-    assert [a["title"] for a in found.json()] == ["Cracked phone screen"]
+    assert [a["title"] for a in found.json()["results"]] == ["Cracked phone screen"]
 
 
 def test_an_expert_updates_an_article(api):

@@ -1,0 +1,177 @@
+"""One size of the scale benchmark, in a process of its own whose Django settings name that size's
+databases: migrates and fills them (unless told they are filled), makes the sampled users'
+credentials, and probes each operation's query plans. `python -m bench.scale` runs it per size.
+"""
+
+import argparse
+import json
+import random
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import django
+
+PROBE_HOST = "127.0.0.1"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, required=True)
+    parser.add_argument("--tickets", type=int, required=True)
+    parser.add_argument("--experts", type=int, required=True)
+    parser.add_argument("--samples", type=int, required=True)
+    parser.add_argument("--fill", action="store_true", help="migrate and fill the databases")
+    parser.add_argument("--workers", type=int, default=4, help="statements run at once")
+    parser.add_argument("--out", type=Path, required=True, help="folder for users and plans")
+    options = parser.parse_args()
+    django.setup()
+
+    from bench.scale.fill import Size
+
+    size = Size(customers=options.customers, tickets=options.tickets, experts=options.experts)
+    if options.fill:
+        databases_fill(size, workers=options.workers)
+    users = users_sampled(size, options.samples)
+    (options.out / "users.json").write_text(json.dumps(users))
+    plans = plans_probed(users)
+    (options.out / "plans.json").write_text(json.dumps(plans))
+
+
+def databases_fill(size, *, workers: int) -> None:
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+
+    from bench.scale.fill import PASSWORD, fill
+
+    started = time.monotonic()
+    call_command("migrate_all_databases", verbosity=0)
+    fill(
+        size,
+        now=datetime.now(UTC),
+        password_hash=make_password(PASSWORD),
+        workers=workers,
+        on_step=progress,
+    )
+    print(f"    filled in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def progress(step: str, seconds: float) -> None:
+    print(f"    {step}: {seconds:.0f} s", flush=True)
+
+
+def users_sampled(size, count: int) -> list[dict]:
+    """Customers drawn from the whole range, half of them among those with the most tickets,
+    each with what the load's requests need: a password, a portal session, an API token, one of
+    their tickets, an expert's token and the helpdesk's session to search with."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from bench.portal.harness import session_of
+    from bench.scale.fill import PASSWORD
+    from customer_quantum.models import Ticket
+    from identity.services import api_token_issue
+    from operations.staff_groups import HELPDESK, staff_groups_setup
+
+    rng = random.Random(16)  # noqa: S311 - a repeatable sample, not security
+    heavy = list(range(1, size.heavy + 1))
+    light = list(range(size.heavy + 1, size.customers + 1))
+    half = count // 2
+    chosen = rng.sample(heavy, min(half, len(heavy)))
+    chosen += rng.sample(light, min(count - len(chosen), len(light)))
+    experts = rng.sample(range(1, size.experts + 1), min(count, size.experts))
+
+    user_model = get_user_model()
+    staff_groups_setup()
+    staff, _ = user_model.objects.get_or_create(
+        username="bench-helpdesk", defaults={"is_staff": True}
+    )
+    staff.groups.add(Group.objects.get(name=HELPDESK))
+    staff_session = session_of(staff)
+    expert_tokens = [
+        api_token_issue(user=expert)[1]
+        for expert in user_model.objects.filter(pk__in=[size.customers + e for e in experts])
+    ]
+    users = []
+    for n, customer in enumerate(user_model.objects.filter(pk__in=chosen).order_by("?")):
+        tickets = Ticket.objects.filter(customer_id=customer.pk).order_by("-submitted_at")
+        ticket = tickets[rng.randrange(tickets.count())]
+        users.append(
+            {
+                "id": customer.pk,
+                "username": customer.username,
+                "password": PASSWORD,
+                "session": session_of(customer),
+                "token": api_token_issue(user=customer)[1],
+                "ticket_id": str(ticket.id),
+                "expert_token": expert_tokens[n % len(expert_tokens)],
+                "staff_session": staff_session,
+                "search": SEARCH_TERMS[n % len(SEARCH_TERMS)](ticket),
+            }
+        )
+    return users
+
+
+# What the helpdesk types, in turn: the customer's name, their id, a ticket's id, the serial number
+# a customer reads out, the words of a ticket's title.
+SEARCH_TERMS = (
+    lambda ticket: ticket.customer.name,
+    lambda ticket: str(ticket.customer_id),
+    lambda ticket: str(ticket.id),
+    lambda ticket: ticket.description.split()[-1].rstrip("."),
+    lambda ticket: ticket.title,
+)
+
+
+def plans_probed(users: list[dict]) -> dict[str, list[dict]]:
+    """Each operation in this process, its statements captured and explained; the helpdesk search
+    once for each kind of search term."""
+    from django.test import Client
+
+    from bench.portal.load import EXPECTED, TICKET
+    from bench.scale.operations import OPERATIONS
+    from bench.scale.plans import probe
+
+    user = users[0]
+
+    anonymous = Client(HTTP_HOST=PROBE_HOST)
+    portal = Client(HTTP_HOST=PROBE_HOST)
+    portal.cookies["sessionid"] = user["session"]
+    api = Client(HTTP_HOST=PROBE_HOST, HTTP_AUTHORIZATION=f"Token {user['token']}")
+    expert = Client(HTTP_HOST=PROBE_HOST, HTTP_AUTHORIZATION=f"Token {user['expert_token']}")
+    staff = Client(HTTP_HOST=PROBE_HOST)
+    staff.cookies["sessionid"] = user["staff_session"]
+    requests = {
+        "log in": lambda: anonymous.post(
+            "/accounts/login/", {"username": user["username"], "password": user["password"]}
+        ),
+        "ticket list": lambda: portal.get("/"),
+        "ticket with its timeline": lambda: portal.get(f"/tickets/{user['ticket_id']}/"),
+        "invoice list": lambda: portal.get("/invoices/"),
+        "ticket submission": lambda: api.post(
+            "/api/customer/tickets/", TICKET, content_type="application/json"
+        ),
+        "expert's assignment list": lambda: expert.get("/api/ticketing/assignments/"),
+    }
+    searches = {
+        f"helpdesk search: {term}": lambda term=term: staff.get(
+            "/admin/ticketing/ticket/", {"q": term}
+        )
+        for term in dict.fromkeys(other["search"] for other in users[: len(SEARCH_TERMS)])
+    }
+    plans = {}
+    for probed, request in (requests | searches).items():
+        expected = EXPECTED[OPERATIONS[probed.split(":")[0]]]
+        answers = []
+        statements = probe(lambda request=request, answers=answers: answers.append(request()))
+        if answers[-1].status_code != expected:
+            raise SystemExit(
+                f"{probed}: the probe was answered {answers[-1].status_code}, not {expected}"
+            )
+        plans[probed] = [asdict(statement) | {"params": None} for statement in statements]
+    return plans
+
+
+if __name__ == "__main__":
+    main()
