@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from billing_quantum.jobs import payment_job_run
 from billing_quantum.models import Card, Invoice, PaymentAlert, SimulatedProviderCharge
 from tests.billing_quantum.conftest import active_card_add
 
@@ -19,11 +18,11 @@ PERIOD = "2026-10"
 
 
 @pytest.fixture
-def billed(account_to_bill):
+def billed(account_to_bill, month_billed):
     """Alice charged and invoiced, Bob declined with an open alert."""
     account_to_bill(customer_id=7, card_number="4242424242424242")
     bob = account_to_bill(customer_id=8, card_number="4000000000009995")
-    payment_job_run(period=PERIOD)
+    month_billed(PERIOD)
     return bob
 
 
