@@ -35,6 +35,8 @@ def billed(account_to_bill, month_billed):
         "/admin/billing_quantum/invoice/?q=2026",
         "/admin/billing_quantum/paymentalert/",
         "/admin/billing_quantum/paymentalert/?state=open",
+        "/admin/billing_quantum/paymentrun/",
+        "/admin/billing_quantum/paymentchunk/",
     ],
 )
 def test_the_billing_pages_list_and_show_no_card_number(admin_client, billed, page):
@@ -44,6 +46,13 @@ def test_the_billing_pages_list_and_show_no_card_number(admin_client, billed, pa
     content = response.content.decode()
     assert "4242424242424242" not in content
     assert "4000000000009995" not in content
+
+
+def test_the_payment_runs_page_shows_each_months_progress_and_outcome(admin_client, billed):
+    page = admin_client.get("/admin/billing_quantum/paymentrun/").content.decode()
+
+    assert "2 of 2 (100%)" in page
+    assert "1 charged, 1 declined, 0 failed (no answer)" in page
 
 
 def test_the_payment_page_shows_its_invoice(admin_client, billed):

@@ -1,6 +1,7 @@
-"""The monthly Payment job on PostgreSQL with real processes: two runs at once, a run killed
-mid-way and run again, and a customer worker down while invoices are issued. Whatever happens, every
-account is charged once and every invoice reaches the customer quantum once."""
+"""The monthly Payment job on PostgreSQL with real processes: two plans of a month at once, a
+billing worker killed mid-chunk and another taking its chunk up, and a customer worker down while
+invoices are issued. Whatever happens, every account is charged once and every invoice reaches the
+customer quantum once."""
 
 import subprocess
 import uuid
@@ -12,10 +13,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing_quantum.jobs import previous_period
-from billing_quantum.models import Invoice, OutboxMessage, Payment, SimulatedProviderCharge
+from billing_quantum.models import (
+    Invoice,
+    OutboxMessage,
+    Payment,
+    PaymentChunk,
+    PaymentRun,
+    SimulatedProviderCharge,
+)
 from customer_quantum.models import InboxMessage
 from customer_quantum.models import Invoice as ReceivedInvoice
-from tests.integration.billing import PERIOD, customers_to_bill, payment_job
+from tests.integration.billing import PERIOD, billing_worker, customers_to_bill, payment_job
 from tests.integration.conftest import remember_processes
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
@@ -39,14 +47,19 @@ DELIVERY_TIMEOUT_SECONDS = 60
 
 @pytest.fixture
 def job_env(session_key_prefix: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """What a job process needs: the test databases, billing's card keys, a broker key prefix of
-    its own (the messages it publishes are cleaned up, no worker takes them here)."""
+    """What a job process and billing's workers need: the test databases, billing's card keys, a
+    broker key prefix of their own (the messages billing publishes are cleaned up, no receiver
+    takes them here), and chunks small enough that a month of a few hundred accounts has several."""
     prefix = f"{session_key_prefix}{uuid.uuid4().hex[:8]}:"
     yield system_environment(
         broker_url=settings.CELERY_BROKER_URL,
         broker_key_prefix=prefix,
         var_dir=tmp_path / "var",
-        overrides={**billing_card_keys(), "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.005"},
+        overrides={
+            **billing_card_keys(),
+            "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.005",
+            "PAYMENT_JOB_CHUNK_SIZE": "100",
+        },
     )
     delete_keys_with_prefix(settings.CELERY_BROKER_URL, prefix)
 
@@ -67,12 +80,17 @@ def assert_every_account_charged_once(count: int) -> None:
 
 
 @pytest.mark.fault("two runs of one periodic job at once")
-def test_two_jobs_at_once_charge_every_account_once(
+def test_two_plans_at_once_bill_the_month_once_on_two_workers(
     request, job_env, tmp_path, fault_report: FaultReport
 ) -> None:
     fault_report.watch(sent=customers_to_bill(400), applied=invoiced_customers)
+    workers = [billing_worker(f"billing-{n}", env=job_env, workdir=tmp_path) for n in (1, 2)]
     jobs = [payment_job(f"job-{n}", env=job_env, workdir=tmp_path) for n in (1, 2)]
-    remember_processes(request, *jobs)
+    remember_processes(request, *workers, *jobs)
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.wait_for_log(" ready.", timeout=JOB_TIMEOUT_SECONDS)
 
     for job in jobs:
         job.start()
@@ -81,45 +99,75 @@ def test_two_jobs_at_once_charge_every_account_once(
     assert exit_codes == [0, 0], [job.log_tail() for job in jobs]
     assert fault_report.count() == FaultCounts(sent=400, applied=400, lost=0, duplicated=0)
     assert_every_account_charged_once(400)
-    charged = [int(job.log().split(f"{PERIOD}: ")[-1].split(" charged")[0]) for job in jobs]
-    assert sum(charged) == 400
+    # One plan made the run; the other joined it and queued nothing again.
+    assert PaymentRun.objects.count() == 1
+    assert PaymentChunk.objects.count() == 4
+    assert set(PaymentChunk.objects.values_list("deliveries", flat=True)) == {1}
+    logs = [job.log() for job in jobs]
+    assert sum("planned 400 account(s) in 4 chunk(s)" in log for log in logs) == 1
+    for log in logs:
+        assert f"{PERIOD}: 400 charged, 0 declined, 0 failed (no answer)" in log
+    # Both workers billed chunks of the month.
+    assert all("billing.bill_payment_chunk" in worker.log() for worker in workers)
 
 
-@pytest.mark.fault("Payment job killed mid-run")
-def test_a_job_killed_mid_run_and_run_again_charges_every_account_once(
+@pytest.mark.fault("billing worker killed mid-run of the Payment job")
+def test_a_billing_worker_killed_mid_chunk_leaves_it_to_the_next_worker(
     request, job_env, tmp_path, fault_report: FaultReport
 ) -> None:
     fault_report.watch(sent=customers_to_bill(600), applied=invoiced_customers)
-    killed = payment_job("killed-job", env=job_env, workdir=tmp_path)
+    # Slow enough that the kill lands inside a chunk: 4 charges at a time, 50 ms each.
+    slow = {**job_env, "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.05"}
+    slow["PAYMENT_JOB_CONCURRENT_CHARGES"] = "4"
+    killed = billing_worker("killed-worker", env=slow, workdir=tmp_path)
     remember_processes(request, killed)
-
-    killed.start()
-    wait_until(
-        lambda: Payment.objects.filter(status="charged").exists(),
+    killed.start().wait_for_log(" ready.", timeout=JOB_TIMEOUT_SECONDS)
+    plan = subprocess.run(
+        [*venv_command("python", "manage.py"), "run_payment_job", "--period", PERIOD],
+        cwd=REPOSITORY,
+        env=job_env,
+        capture_output=True,
+        text=True,
         timeout=JOB_TIMEOUT_SECONDS,
-        what="the job has charged some accounts",
+        check=False,
+    )
+    assert plan.returncode == 0, plan.stderr
+    wait_until(
+        lambda: Payment.objects.filter(status="charged").count() >= 50,
+        timeout=JOB_TIMEOUT_SECONDS,
+        what="the worker has charged some accounts",
     )
     killed.kill()
     assert Payment.objects.filter(status="charged").count() < 600
+    assert PaymentChunk.objects.filter(started_at__isnull=False, finished_at__isnull=True).exists()
 
-    resumed = payment_job("resumed-job", env=job_env, workdir=tmp_path)
-    remember_processes(request, resumed)
-    assert resumed.start().wait_for_exit(timeout=JOB_TIMEOUT_SECONDS) == 0, resumed.log_tail()
+    # A new worker of the queue puts back the chunk the killed one held, and bills the rest.
+    taker = billing_worker("taking-over-worker", env=job_env, workdir=tmp_path)
+    remember_processes(request, taker)
+    taker.start()
+    wait_until(
+        lambda: PaymentRun.objects.filter(finished_at__isnull=False).exists(),
+        timeout=JOB_TIMEOUT_SECONDS,
+        what="the month's run has finished",
+    )
 
     assert fault_report.count() == FaultCounts(sent=600, applied=600, lost=0, duplicated=0)
     assert_every_account_charged_once(600)
+    assert PaymentChunk.objects.filter(deliveries=2).count() == 1
+    assert not PaymentChunk.objects.exclude(error="").exists()
 
 
 @pytest.mark.fault("customer worker down while invoices are issued")
 def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_back(
     start_system: StartSystem, fault_report: FaultReport
 ) -> None:
-    system = start_system()
+    system = start_system(quanta=("customer", "billing"))
     customer_worker = system.workers["customer"]
     customer_worker.stop()
     customers_to_bill(50)
 
-    run = system.manage("run_payment_job", "--period", PERIOD, extra_env=billing_card_keys())
+    # Planning opens no card: the command needs no card key, billing's worker bills the month.
+    run = system.manage("run_payment_job", "--period", PERIOD, "--wait")
 
     assert run.returncode == 0, run.stderr
     assert Invoice.objects.count() == 50
