@@ -187,11 +187,13 @@ def population_create(accounts: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def cpu_seconds(process: psutil.Process, *, reaped_children: bool = False) -> float:
+def cpu_seconds(
+    process: psutil.Process, *, reaped_children: bool = False, children: bool = True
+) -> float:
     """CPU used by a process and its live children (and, for a server that forks a process per
     connection, the children that have exited)."""
     total = 0.0
-    for member in [process, *process.children(recursive=True)]:
+    for member in [process, *(process.children(recursive=True) if children else [])]:
         try:
             times = member.cpu_times()
         except psutil.NoSuchProcess:
@@ -218,6 +220,7 @@ def main() -> None:
         help="invoices timed with one worker, then with two (default: a fifth, at most 10,000)",
     )
     options = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as it comes, also into a file
     # Stopped by a signal, it still stops its servers and workers and removes its folder.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     compare = options.compare_invoices or min(options.accounts // 5, 10_000)
@@ -324,7 +327,8 @@ def month_bill(options: argparse.Namespace, compare: int, servers: Servers) -> N
             "workers": sum(cpu_seconds(worker) for worker in workers),
             "PostgreSQL": cpu_seconds(servers.postmaster, reaped_children=True),
             "Redis": cpu_seconds(servers.redis_server),
-            "this process (planning, polling)": cpu_seconds(psutil.Process()),
+            # Not its children: the servers and workers, counted above.
+            "this process (planning, polling)": cpu_seconds(psutil.Process(), children=False),
         }
 
     worker_start(1)
