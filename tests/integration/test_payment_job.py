@@ -64,6 +64,19 @@ def job_env(session_key_prefix: str, tmp_path: Path) -> Iterator[dict[str, str]]
     delete_keys_with_prefix(settings.CELERY_BROKER_URL, prefix)
 
 
+def run_payment_job(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, as an operator runs it, to its exit."""
+    return subprocess.run(
+        [*venv_command("python", "manage.py"), "run_payment_job", *arguments],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=JOB_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
 def invoiced_customers() -> list[int]:
     """The customer behind each invoice issued: an account charged twice would be named twice."""
     return list(Invoice.objects.values_list("account__customer_id", flat=True))
@@ -122,15 +135,7 @@ def test_a_billing_worker_killed_mid_chunk_leaves_it_to_the_next_worker(
     killed = billing_worker("killed-worker", env=slow, workdir=tmp_path)
     remember_processes(request, killed)
     killed.start().wait_for_log(" ready.", timeout=JOB_TIMEOUT_SECONDS)
-    plan = subprocess.run(
-        [*venv_command("python", "manage.py"), "run_payment_job", "--period", PERIOD],
-        cwd=REPOSITORY,
-        env=job_env,
-        capture_output=True,
-        text=True,
-        timeout=JOB_TIMEOUT_SECONDS,
-        check=False,
-    )
+    plan = run_payment_job(job_env, "--period", PERIOD)
     assert plan.returncode == 0, plan.stderr
     wait_until(
         lambda: Payment.objects.filter(status="charged").count() >= 50,
@@ -219,15 +224,7 @@ def test_a_bad_period_exits_non_zero_with_one_line_and_writes_nothing(
 ) -> None:
     customers_to_bill(3)
 
-    run = subprocess.run(
-        [*venv_command("python", "manage.py"), "run_payment_job", *arguments],
-        cwd=REPOSITORY,
-        env=job_env,
-        capture_output=True,
-        text=True,
-        timeout=JOB_TIMEOUT_SECONDS,
-        check=False,
-    )
+    run = run_payment_job(job_env, *arguments)
 
     assert run.returncode != 0
     assert run.stderr.strip().splitlines() == [f"CommandError: {refusal}"]
