@@ -5,7 +5,7 @@ customer quantum once."""
 
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from customer_quantum.models import Invoice as ReceivedInvoice
 from tests.integration.billing import PERIOD, billing_worker, customers_to_bill, payment_job
 from tests.integration.conftest import remember_processes
 from tests.integration.fault_report import FaultCounts, FaultReport
-from tests.integration.processes import wait_until
+from tests.integration.processes import ManagedProcess, stop_all, wait_until
 from tests.integration.servers import broker_dump, delete_keys_with_prefix
 from tests.integration.system import (
     REPOSITORY,
@@ -64,6 +64,25 @@ def job_env(session_key_prefix: str, tmp_path: Path) -> Iterator[dict[str, str]]
     delete_keys_with_prefix(settings.CELERY_BROKER_URL, prefix)
 
 
+@pytest.fixture
+def start_billing_worker(
+    request: pytest.FixtureRequest, django_db_setup: None, job_env, tmp_path: Path
+) -> Iterator[Callable[..., ManagedProcess]]:
+    """Starts a billing worker, on `job_env` unless given another, and waits until it is ready;
+    each is stopped after the test, before the databases it is connected to are dropped."""
+    started: list[ManagedProcess] = []
+
+    def start(name: str, *, env: dict[str, str] | None = None) -> ManagedProcess:
+        worker = billing_worker(name, env=env or job_env, workdir=tmp_path)
+        remember_processes(request, worker)
+        started.append(worker)
+        worker.start().wait_for_log(" ready.", timeout=JOB_TIMEOUT_SECONDS)
+        return worker
+
+    yield start
+    stop_all(started)
+
+
 def run_payment_job(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
     """The command in a process of its own, as an operator runs it, to its exit."""
     return subprocess.run(
@@ -94,16 +113,12 @@ def assert_every_account_charged_once(count: int) -> None:
 
 @pytest.mark.fault("two runs of one periodic job at once")
 def test_two_plans_at_once_bill_the_month_once_on_two_workers(
-    request, job_env, tmp_path, fault_report: FaultReport
+    request, job_env, tmp_path, start_billing_worker, fault_report: FaultReport
 ) -> None:
     fault_report.watch(sent=customers_to_bill(400), applied=invoiced_customers)
-    workers = [billing_worker(f"billing-{n}", env=job_env, workdir=tmp_path) for n in (1, 2)]
+    workers = [start_billing_worker(f"billing-{n}") for n in (1, 2)]
     jobs = [payment_job(f"job-{n}", env=job_env, workdir=tmp_path) for n in (1, 2)]
-    remember_processes(request, *workers, *jobs)
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.wait_for_log(" ready.", timeout=JOB_TIMEOUT_SECONDS)
+    remember_processes(request, *jobs)
 
     for job in jobs:
         job.start()
@@ -126,15 +141,13 @@ def test_two_plans_at_once_bill_the_month_once_on_two_workers(
 
 @pytest.mark.fault("billing worker killed mid-run of the Payment job")
 def test_a_billing_worker_killed_mid_chunk_leaves_it_to_the_next_worker(
-    request, job_env, tmp_path, fault_report: FaultReport
+    job_env, start_billing_worker, fault_report: FaultReport
 ) -> None:
     fault_report.watch(sent=customers_to_bill(600), applied=invoiced_customers)
     # Slow enough that the kill lands inside a chunk: 4 charges at a time, 50 ms each.
     slow = {**job_env, "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.05"}
     slow["PAYMENT_JOB_CONCURRENT_CHARGES"] = "4"
-    killed = billing_worker("killed-worker", env=slow, workdir=tmp_path)
-    remember_processes(request, killed)
-    killed.start().wait_for_log(" ready.", timeout=JOB_TIMEOUT_SECONDS)
+    killed = start_billing_worker("killed-worker", env=slow)
     plan = run_payment_job(job_env, "--period", PERIOD)
     assert plan.returncode == 0, plan.stderr
     wait_until(
@@ -147,9 +160,7 @@ def test_a_billing_worker_killed_mid_chunk_leaves_it_to_the_next_worker(
     assert PaymentChunk.objects.filter(started_at__isnull=False, finished_at__isnull=True).exists()
 
     # A new worker of the queue puts back the chunk the killed one held, and bills the rest.
-    taker = billing_worker("taking-over-worker", env=job_env, workdir=tmp_path)
-    remember_processes(request, taker)
-    taker.start()
+    start_billing_worker("taking-over-worker")
     wait_until(
         lambda: PaymentRun.objects.filter(finished_at__isnull=False).exists(),
         timeout=JOB_TIMEOUT_SECONDS,
