@@ -4,6 +4,7 @@ ciphertext, and no page changes a card, a payment or an invoice: only the Paymen
 of an alert do, both on billing's worker."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from billing_quantum.models import (
     BillingAccount,
@@ -15,7 +16,10 @@ from billing_quantum.models import (
     OutboxMessage,
     Payment,
     PaymentAlert,
+    PaymentChunk,
+    PaymentRun,
 )
+from billing_quantum.selectors import PaymentRunProgress, payment_run_progress
 from billing_quantum.services import payment_alerts_retry_request
 from messaging.admin import ViewOnly, register_message_tables
 
@@ -197,6 +201,71 @@ class PaymentAlertAdmin(ViewOnly, admin.ModelAdmin):
             self.message_user(request, "No open alert selected.", messages.WARNING)
         if refusal:
             self.message_user(request, f"Not queued, the broker refused: {refusal}", messages.ERROR)
+
+
+@admin.register(PaymentRun)
+class PaymentRunAdmin(ViewOnly, admin.ModelAdmin):
+    """Each month's Payment job as billing's workers bill it: how far it is and when it should end."""
+
+    list_display = [
+        "period",
+        "planned_at",
+        "progress",
+        "chunks_finished",
+        "expected_end",
+        "finished_at",
+        "outcome",
+    ]
+    list_filter = ["period"]
+    fields = list_display
+    readonly_fields = list_display
+
+    def _progress(self, run: PaymentRun) -> PaymentRunProgress:
+        # Several columns of a row read it: summed over the run's chunks once per row.
+        if getattr(run, "_progress", None) is None:
+            run._progress = payment_run_progress(run=run)
+        return run._progress
+
+    @admin.display(description="accounts done")
+    def progress(self, run: PaymentRun) -> str:
+        progress = self._progress(run)
+        share = progress.done / progress.accounts if progress.accounts else 1
+        return f"{progress.done} of {progress.accounts} ({share:.0%})"
+
+    @admin.display(description="chunks finished")
+    def chunks_finished(self, run: PaymentRun) -> str:
+        progress = self._progress(run)
+        given_up = f", {progress.chunks_given_up} given up" if progress.chunks_given_up else ""
+        return f"{progress.chunks_finished} of {progress.chunks}{given_up}"
+
+    @admin.display(description="expected end")
+    def expected_end(self, run: PaymentRun) -> str:
+        end = self._progress(run).expected_end(now=timezone.now())
+        return f"{timezone.localtime(end):%Y-%m-%d %H:%M:%S}" if end else "—"
+
+    @admin.display(description="outcome so far")
+    def outcome(self, run: PaymentRun) -> str:
+        return self._progress(run).outcome()
+
+
+@admin.register(PaymentChunk)
+class PaymentChunkAdmin(ViewOnly, admin.ModelAdmin):
+    """A run's chunks: which ran how often, and why one was given up."""
+
+    list_display = [
+        "run",
+        "number",
+        "first_account_id",
+        "last_account_id",
+        "accounts",
+        "done",
+        "deliveries",
+        "started_at",
+        "finished_at",
+        "error",
+    ]
+    list_filter = ["run__period", ("finished_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["run"]
 
 
 register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

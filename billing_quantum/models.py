@@ -109,6 +109,65 @@ class Payment(models.Model):
         return f"payment-{self.account.customer_id}-{self.period}-{self.attempt}"
 
 
+class PaymentRun(models.Model):
+    """One plan of a month's Payment job: the month's accounts split into chunks, each a task on
+    billing's queue, so any number of billing workers on any hosts bill the month together."""
+
+    period = models.CharField(max_length=7, help_text="The month billed, YYYY-MM.")
+    planned_at = models.DateTimeField(default=timezone.now)
+    accounts = models.PositiveIntegerField(help_text="Accounts with a plan when it was planned.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-planned_at"]
+        constraints = [
+            # Two plans of a month at once find the same run instead of doubling its chunks.
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=models.Q(finished_at__isnull=True),
+                name="payment_run_one_unfinished_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}, planned {self.planned_at:%Y-%m-%d %H:%M:%S}"
+
+
+# What a chunk counts, each a field of it: a payment's outcome, or why there was none.
+CHUNK_OUTCOMES = ("charged", "declined", "failed", "skipped", "already_done")
+
+
+class PaymentChunk(models.Model):
+    """A range of account ids of a run, billed by one task; its counts are the outcomes of its
+    last delivery (a chunk delivered again counts what the first delivery settled as done)."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_account_id = models.PositiveBigIntegerField()
+    last_account_id = models.PositiveBigIntegerField()
+    accounts = models.PositiveIntegerField()
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    deliveries = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0, help_text="Accounts handled so far.")
+    charged = models.PositiveIntegerField(default=0)
+    declined = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    already_done = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="payment_chunk_once_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run.period} chunk {self.number}"
+
+
 class InvoiceStatus(models.TextChoices):
     PAID = "paid"
 

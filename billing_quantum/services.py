@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from celery import current_app
 from django.db import transaction
@@ -290,7 +290,7 @@ def payments_settle(*, answers: Sequence[tuple[Payment, ChargeAnswer]]) -> Count
     now = timezone.now()
     issued_on = timezone.localdate()
     settled: list[Payment] = []
-    invoices: list[Invoice] = []
+    charged: list[Payment] = []
     with transaction.atomic(using=DATABASE):
         still_pending = set(
             Payment.objects.select_for_update()
@@ -298,53 +298,61 @@ def payments_settle(*, answers: Sequence[tuple[Payment, ChargeAnswer]]) -> Count
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        # Locked until the transaction ends: concurrent runs number their invoices one after the
-        # other, and a rolled-back batch gives its numbers back.
-        counter, _ = InvoiceCounter.objects.select_for_update().get_or_create(year=issued_on.year)
         for payment, answer in answers:
             if payment.pk not in still_pending:
                 outcomes["already_done"] += 1
                 continue
             payment.settled_at = now
-            invoice_number = ""
             if isinstance(answer, ChargeResult) and answer.approved:
                 payment.status, payment.provider_reference = PaymentStatus.CHARGED, answer.reference
                 payment.failure_reason = ""
-                counter.last_sequence += 1
-                invoices.append(
-                    _invoice_issue(
-                        payment=payment, issued_on=issued_on, sequence=counter.last_sequence
-                    )
-                )
-                invoice_number = invoices[-1].number
+                charged.append(payment)
             else:
-                if isinstance(answer, ChargeResult):
-                    payment.status, payment.failure_reason = (
-                        PaymentStatus.DECLINED,
-                        answer.decline_reason or "declined",
-                    )
-                    payment.provider_reference = answer.reference
-                else:
-                    payment.status, payment.failure_reason = PaymentStatus.FAILED, answer.reason
-                PaymentAlert.objects.update_or_create(
-                    payment=payment,
-                    defaults={
-                        "reason": payment.failure_reason,
-                        "raised_at": now,
-                        "resolved_at": None,
-                    },
-                )
-            if payment.status != PaymentStatus.FAILED:
-                # A failure is not a fact yet: asking again may still charge the card.
-                _payment_fact_publish(payment=payment, invoice_number=invoice_number)
+                _payment_failure_record(payment=payment, answer=answer, now=now)
             settled.append(payment)
             outcomes[payment.status] += 1
         Payment.objects.bulk_update(
             settled, ["status", "provider_reference", "failure_reason", "settled_at"]
         )
-        Invoice.objects.bulk_create(invoices)
-        counter.save(update_fields=["last_sequence"])
+        if charged:
+            _invoices_issue(payments=charged, issued_on=issued_on)
     return outcomes
+
+
+def _payment_failure_record(*, payment: Payment, answer: ChargeAnswer, now: datetime) -> None:
+    if isinstance(answer, ChargeResult):
+        payment.status = PaymentStatus.DECLINED
+        payment.failure_reason = answer.decline_reason or "declined"
+        payment.provider_reference = answer.reference
+    else:
+        payment.status, payment.failure_reason = PaymentStatus.FAILED, answer.reason
+    PaymentAlert.objects.update_or_create(
+        payment=payment,
+        defaults={"reason": payment.failure_reason, "raised_at": now, "resolved_at": None},
+    )
+    if payment.status != PaymentStatus.FAILED:
+        # A failure is not a fact yet: asking again may still charge the card.
+        _payment_fact_publish(payment=payment, invoice_number="")
+
+
+def _invoices_issue(*, payments: list[Payment], issued_on: date) -> None:
+    """Invoices for charged payments, numbered from the year's counter, with their messages.
+
+    The counter row is locked until the caller's transaction ends, so a rolled-back batch gives
+    its numbers back and numbers have no gaps. It is taken last, after everything else the
+    settlement writes, so settlements running in parallel queue on it only while one batch's
+    invoices and messages are stored."""
+    counter, _ = InvoiceCounter.objects.select_for_update().get_or_create(year=issued_on.year)
+    first = counter.last_sequence + 1
+    counter.last_sequence += len(payments)
+    counter.save(update_fields=["last_sequence"])
+    invoices = [
+        _invoice_issue(payment=payment, issued_on=issued_on, sequence=first + offset)
+        for offset, payment in enumerate(payments)
+    ]
+    Invoice.objects.bulk_create(invoices)
+    for payment, invoice in zip(payments, invoices, strict=True):
+        _payment_fact_publish(payment=payment, invoice_number=invoice.number)
 
 
 def payment_retry(*, payment: Payment, provider: PaymentProvider) -> str:

@@ -421,8 +421,15 @@ CELERY_BEAT_SCHEDULE["run-payment-job"] = {
 }
 # The simulated payment provider answers after this many seconds, as a real one takes its time.
 PAYMENT_PROVIDER_LATENCY_SECONDS = env.float("PAYMENT_PROVIDER_LATENCY_SECONDS", default=0.0)
-# How many charges the Payment job has in flight with the provider at once.
-PAYMENT_JOB_CONCURRENT_CHARGES = env.int("PAYMENT_JOB_CONCURRENT_CHARGES", default=8)
+# How many charges each billing worker process has in flight with the provider at once: threads
+# that mostly wait for its answer. Each holds a database connection for its chunk, so billing's
+# database must allow (worker processes x this) connections more.
+PAYMENT_JOB_CONCURRENT_CHARGES = env.int("PAYMENT_JOB_CONCURRENT_CHARGES", default=32)
+# Accounts per chunk of a month's run, one task on billing's queue each: small enough that a
+# killed worker's chunk is taken up again quickly and that workers share the month's tail evenly.
+PAYMENT_JOB_CHUNK_SIZE = env.int("PAYMENT_JOB_CHUNK_SIZE", default=1000)
+# A chunk delivered this many times without finishing (its worker kept dying) is given up.
+PAYMENT_JOB_CHUNK_MAX_DELIVERIES = env.int("PAYMENT_JOB_CHUNK_MAX_DELIVERIES", default=5)
 
 # Managers' reports (UC-6): a ticket is overdue while it stays open longer than its priority's
 # target resolution time, counted from its submission.

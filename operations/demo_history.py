@@ -26,8 +26,10 @@ import time_machine
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from billing_quantum.jobs import payment_alerts_retry, payment_job_run
+from billing_quantum.jobs import payment_alerts_retry, payment_chunk_bill, payment_run_plan
 from billing_quantum.models import PaymentStatus
+from billing_quantum.payment_provider import payment_provider
+from billing_quantum.selectors import payment_run_progress
 from customer_quantum.models import Customer, SurveyInvitation
 from customer_quantum.services.cards import card_register
 from customer_quantum.services.customers import support_plan_choose
@@ -228,9 +230,14 @@ class _History:
 
     def _bill(self, period: str) -> Callable[[], None]:
         def bill() -> None:
-            run = payment_job_run(period=period)
-            self.summary.counts["charged"] += run.counts[PaymentStatus.CHARGED]
-            self.summary.counts["declined"] += run.counts[PaymentStatus.DECLINED]
+            # The month is billed here and now, as its past month would have been: each chunk
+            # the plan hands to billing's workers is found finished when a worker takes it.
+            run = payment_run_plan(period=period).run
+            for chunk_id in run.chunks.values_list("pk", flat=True):
+                payment_chunk_bill(chunk_id=chunk_id, provider=payment_provider())
+            counts = payment_run_progress(run=run).counts
+            self.summary.counts["charged"] += counts[PaymentStatus.CHARGED]
+            self.summary.counts["declined"] += counts[PaymentStatus.DECLINED]
 
         return bill
 

@@ -20,6 +20,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from kombu import Connection
 
+from billing_quantum.selectors import PaymentRunProgress, payment_run_latest, payment_run_progress
 from config.durations import human_duration
 from customer_quantum.selectors import replica_synced_at
 from customer_quantum.services.support_contracts import WATERMARK as SUPPORT_CONTRACTS
@@ -73,6 +74,8 @@ class SystemStatus:
     jobs: list[JobStatus]
     broker_error: str | None = None  # why the broker did not answer
     problems: list[str] = field(default_factory=list)
+    # The Payment job's last month, running or finished; None when never run or unreadable.
+    payment_run: PaymentRunProgress | None = None
 
 
 @dataclass(frozen=True)
@@ -106,14 +109,21 @@ def system_status() -> SystemStatus:
         synced_at = None
     replica_lag = now - synced_at if synced_at else None
     jobs = _job_statuses(databases)
-    return SystemStatus(
-        now,
-        quanta,
-        replica_lag,
-        jobs,
-        broker.error,
-        _problems(now, quanta, replica_lag, jobs, broker_error=broker.error),
-    )
+    payment_run = _payment_run()
+    problems = _problems(now, quanta, replica_lag, jobs, broker_error=broker.error)
+    if payment_run and payment_run.chunks_given_up:
+        problems.append(
+            f"payment run {payment_run.period}: {payment_run.chunks_given_up} chunk(s) given up"
+        )
+    return SystemStatus(now, quanta, replica_lag, jobs, broker.error, problems, payment_run)
+
+
+def _payment_run() -> PaymentRunProgress | None:
+    try:
+        run = payment_run_latest()
+        return payment_run_progress(run=run) if run else None
+    except DatabaseError:  # billing's database's own problem is already in its row
+        return None
 
 
 def _quantum_status(

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing_quantum.card_keys import card_number_encrypt
+from billing_quantum.jobs import payment_run_plan
 from billing_quantum.models import BillingAccount, Card, CardStatus
+from billing_quantum.selectors import PaymentRunProgress, payment_run_progress
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.cards import CardRegistered
 from tests.billing_quantum.traces import envelope_of, seal
@@ -109,3 +111,16 @@ def active_card_add(*, account: BillingAccount, number: str) -> Card:
 def charges_one_at_a_time(settings):
     """The unit tests' SQLite database is not shared with other threads' connections."""
     settings.PAYMENT_JOB_CONCURRENT_CHARGES = 1
+
+
+@pytest.fixture
+def month_billed(worker_runs):
+    """Plans a month, then runs the chunk tasks the plan queued as billing's worker would run
+    them; returns the run's outcome: what a whole run of the Payment job leaves behind."""
+
+    def bill(period: str) -> PaymentRunProgress:
+        run = payment_run_plan(period=period).run
+        worker_runs("billing")
+        return payment_run_progress(run=run)
+
+    return bill

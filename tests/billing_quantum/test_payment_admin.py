@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from billing_quantum.jobs import payment_job_run
 from billing_quantum.models import Card, Invoice, PaymentAlert, SimulatedProviderCharge
 from tests.billing_quantum.conftest import active_card_add
 
@@ -19,11 +18,11 @@ PERIOD = "2026-10"
 
 
 @pytest.fixture
-def billed(account_to_bill):
+def billed(account_to_bill, month_billed):
     """Alice charged and invoiced, Bob declined with an open alert."""
     account_to_bill(customer_id=7, card_number="4242424242424242")
     bob = account_to_bill(customer_id=8, card_number="4000000000009995")
-    payment_job_run(period=PERIOD)
+    month_billed(PERIOD)
     return bob
 
 
@@ -36,6 +35,8 @@ def billed(account_to_bill):
         "/admin/billing_quantum/invoice/?q=2026",
         "/admin/billing_quantum/paymentalert/",
         "/admin/billing_quantum/paymentalert/?state=open",
+        "/admin/billing_quantum/paymentrun/",
+        "/admin/billing_quantum/paymentchunk/",
     ],
 )
 def test_the_billing_pages_list_and_show_no_card_number(admin_client, billed, page):
@@ -45,6 +46,13 @@ def test_the_billing_pages_list_and_show_no_card_number(admin_client, billed, pa
     content = response.content.decode()
     assert "4242424242424242" not in content
     assert "4000000000009995" not in content
+
+
+def test_the_payment_runs_page_shows_each_months_progress_and_outcome(admin_client, billed):
+    page = admin_client.get("/admin/billing_quantum/paymentrun/").content.decode()
+
+    assert "2 of 2 (100%)" in page
+    assert "1 charged, 1 declined, 0 failed (no answer)" in page
 
 
 def test_the_payment_page_shows_its_invoice(admin_client, billed):

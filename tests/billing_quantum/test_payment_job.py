@@ -14,7 +14,9 @@ from django.utils import timezone
 from billing_quantum.jobs import (
     PeriodInvalid,
     payment_alerts_retry,
-    payment_job_run,
+    payment_chunk_bill,
+    payment_job_dry_run,
+    payment_run_plan,
     previous_period,
 )
 from billing_quantum.models import (
@@ -23,6 +25,8 @@ from billing_quantum.models import (
     OutboxMessage,
     Payment,
     PaymentAlert,
+    PaymentChunk,
+    PaymentRun,
     SimulatedProviderCharge,
 )
 from billing_quantum.payment_provider import SimulatedPaymentProvider
@@ -41,10 +45,12 @@ def published(type_: str) -> list[dict]:
     return [row.payload for row in OutboxMessage.objects.filter(type=type_).order_by("created_at")]
 
 
-def test_an_approved_charge_is_paid_invoiced_and_sent_to_the_customer(account_to_bill):
+def test_an_approved_charge_is_paid_invoiced_and_sent_to_the_customer(
+    account_to_bill, month_billed
+):
     account = account_to_bill(customer_id=7, card_number=APPROVES)
 
-    summary = payment_job_run(period=PERIOD)
+    summary = month_billed(PERIOD)
 
     assert summary.counts["charged"] == 1
     payment = Payment.objects.get()
@@ -91,10 +97,10 @@ def test_an_approved_charge_is_paid_invoiced_and_sent_to_the_customer(account_to
     assert PaymentAlert.objects.count() == 0
 
 
-def test_a_declined_charge_raises_an_alert_and_is_not_invoiced(account_to_bill):
+def test_a_declined_charge_raises_an_alert_and_is_not_invoiced(account_to_bill, month_billed):
     account_to_bill(customer_id=7, card_number=DECLINES)
 
-    summary = payment_job_run(period=PERIOD)
+    summary = month_billed(PERIOD)
 
     assert summary.counts["declined"] == 1
     payment = Payment.objects.get()
@@ -106,10 +112,10 @@ def test_a_declined_charge_raises_an_alert_and_is_not_invoiced(account_to_bill):
     assert (fact["outcome"], fact["invoice_number"]) == ("declined", "")
 
 
-def test_a_charge_that_times_out_raises_an_alert_and_charges_nothing(account_to_bill):
+def test_a_charge_that_times_out_raises_an_alert_and_charges_nothing(account_to_bill, month_billed):
     account_to_bill(customer_id=7, card_number=TIMES_OUT)
 
-    summary = payment_job_run(period=PERIOD)
+    summary = month_billed(PERIOD)
 
     assert summary.counts["failed"] == 1
     payment = Payment.objects.get()
@@ -121,22 +127,22 @@ def test_a_charge_that_times_out_raises_an_alert_and_charges_nothing(account_to_
     assert published("InvoiceIssued") == published("PaymentRecorded") == []
 
 
-def test_accounts_without_an_active_card_or_a_plan_are_skipped(account_to_bill):
+def test_accounts_without_an_active_card_or_a_plan_are_skipped(account_to_bill, month_billed):
     account_to_bill(customer_id=7, card_number=None)
     account_to_bill(customer_id=8, price="0.00")
 
-    summary = payment_job_run(period=PERIOD)
+    summary = month_billed(PERIOD)
 
     assert summary.counts["skipped"] == 1
     assert Payment.objects.count() == 0
 
 
-def test_running_a_period_again_charges_nobody_twice(account_to_bill):
+def test_running_a_period_again_charges_nobody_twice(account_to_bill, month_billed):
     for customer_id, number in [(1, APPROVES), (2, DECLINES), (3, APPROVES)]:
         account_to_bill(customer_id=customer_id, card_number=number)
-    payment_job_run(period=PERIOD)
+    month_billed(PERIOD)
 
-    again = payment_job_run(period=PERIOD)
+    again = month_billed(PERIOD)
 
     assert again.counts["already_done"] == 3
     assert again.counts["charged"] == again.counts["declined"] == 0
@@ -147,14 +153,14 @@ def test_running_a_period_again_charges_nobody_twice(account_to_bill):
     assert len(published("InvoiceIssued")) == 2
 
 
-def test_a_run_killed_after_charging_is_resumed_under_the_same_key(account_to_bill):
+def test_a_run_killed_after_charging_is_resumed_under_the_same_key(account_to_bill, month_billed):
     """What a killed run leaves behind: the payment opened and the card charged, nothing settled."""
     account = account_to_bill(customer_id=7)
     payments_open(period=PERIOD, cards_by_account={account: account.cards.get()})
     pending = Payment.objects.select_related("account", "card").get()
     first_answer = payment_charge(payment=pending, provider=SimulatedPaymentProvider())
 
-    summary = payment_job_run(period=PERIOD)
+    summary = month_billed(PERIOD)
 
     assert summary.counts["charged"] == 1
     charge = SimulatedProviderCharge.objects.get()
@@ -163,15 +169,15 @@ def test_a_run_killed_after_charging_is_resumed_under_the_same_key(account_to_bi
     assert Invoice.objects.count() == 1
 
 
-def test_invoice_numbers_follow_each_other_without_gaps(account_to_bill):
+def test_invoice_numbers_follow_each_other_without_gaps(account_to_bill, month_billed):
     for customer_id in range(1, 6):
         account_to_bill(
             customer_id=customer_id, card_number=DECLINES if customer_id == 3 else APPROVES
         )
 
-    payment_job_run(period=PERIOD)
+    month_billed(PERIOD)
     account_to_bill(customer_id=6)
-    payment_job_run(period=PERIOD)
+    month_billed(PERIOD)
 
     year = timezone.localdate().year
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == [1, 2, 3, 4, 5]
@@ -182,7 +188,7 @@ def test_a_dry_run_counts_and_writes_nothing(account_to_bill):
     account_to_bill(customer_id=7)
     account_to_bill(customer_id=8, card_number=None)
 
-    summary = payment_job_run(period=PERIOD, dry_run=True)
+    summary = payment_job_dry_run(period=PERIOD)
 
     assert (summary.counts["to_charge"], summary.counts["skipped"]) == (1, 1)
     assert "dry run" in str(summary)
@@ -190,9 +196,9 @@ def test_a_dry_run_counts_and_writes_nothing(account_to_bill):
     assert OutboxMessage.objects.count() == 0
 
 
-def test_retrying_a_decline_charges_the_newest_card_under_a_new_key(account_to_bill):
+def test_retrying_a_decline_charges_the_newest_card_under_a_new_key(account_to_bill, month_billed):
     account = account_to_bill(customer_id=7, card_number=DECLINES)
-    payment_job_run(period=PERIOD)
+    month_billed(PERIOD)
     active_card_add(account=account, number=APPROVES)
 
     outcomes = payment_alerts_retry(period=PERIOD)
@@ -210,9 +216,9 @@ def test_retrying_a_decline_charges_the_newest_card_under_a_new_key(account_to_b
     assert [fact["outcome"] for fact in published("PaymentRecorded")] == ["declined", "charged"]
 
 
-def test_retrying_a_timeout_asks_again_under_the_same_key(account_to_bill):
+def test_retrying_a_timeout_asks_again_under_the_same_key(account_to_bill, month_billed):
     account_to_bill(customer_id=7, card_number=TIMES_OUT)
-    payment_job_run(period=PERIOD)
+    month_billed(PERIOD)
 
     outcomes = payment_alerts_retry()
 
@@ -221,12 +227,12 @@ def test_retrying_a_timeout_asks_again_under_the_same_key(account_to_bill):
     assert PaymentAlert.objects.get().retries == 1
 
 
-def test_the_card_number_is_in_no_message_and_no_log(account_to_bill, caplog):
+def test_the_card_number_is_in_no_message_and_no_log(account_to_bill, caplog, month_billed):
     for customer_id, number in [(1, APPROVES), (2, DECLINES), (3, TIMES_OUT)]:
         account_to_bill(customer_id=customer_id, card_number=number)
 
     with caplog.at_level(logging.DEBUG):
-        payment_job_run(period=PERIOD)
+        month_billed(PERIOD)
         payment_alerts_retry()
 
     everything = caplog.text + str(list(OutboxMessage.objects.values_list("payload", flat=True)))
@@ -235,13 +241,85 @@ def test_the_card_number_is_in_no_message_and_no_log(account_to_bill, caplog):
         assert number not in everything
 
 
-def test_the_command_prints_a_summary(account_to_bill, capsys):
-    account_to_bill(customer_id=7)
+def test_the_command_plans_the_month_in_chunks_for_billing_workers(
+    account_to_bill, settings, capsys
+):
+    settings.PAYMENT_JOB_CHUNK_SIZE = 2
+    accounts = [account_to_bill(customer_id=customer_id) for customer_id in range(1, 6)]
 
     call_command("run_payment_job", "--period", PERIOD)
 
-    out = capsys.readouterr().out
-    assert f"{PERIOD}: 1 charged, 0 declined, 0 failed (no answer), 0 skipped" in out
+    assert capsys.readouterr().out == (
+        f"{PERIOD}: planned 5 account(s) in 3 chunk(s), "
+        "3 chunk(s) handed to billing's workers by this plan\n"
+    )
+    run = PaymentRun.objects.get()
+    ranges = list(run.chunks.values_list("first_account_id", "last_account_id", "accounts"))
+    assert ranges == [
+        (accounts[0].pk, accounts[1].pk, 2),
+        (accounts[2].pk, accounts[3].pk, 2),
+        (accounts[4].pk, accounts[4].pk, 1),
+    ]
+    assert not run.chunks.filter(handed_over_at__isnull=True).exists()
+    assert Payment.objects.count() == 0  # the workers charge, not the command
+
+
+def test_planning_a_month_being_billed_joins_its_run_and_queues_nothing_again(
+    account_to_bill, settings
+):
+    settings.PAYMENT_JOB_CHUNK_SIZE = 2
+    for customer_id in range(1, 6):
+        account_to_bill(customer_id=customer_id)
+    first = payment_run_plan(period=PERIOD)
+
+    again = payment_run_plan(period=PERIOD)
+
+    assert (first.created, first.handed_over) == (True, 3)
+    assert (again.created, again.handed_over, again.run) == (False, 0, first.run)
+    assert PaymentRun.objects.count() == 1
+    assert PaymentChunk.objects.count() == 3
+
+
+def test_a_finished_month_planned_again_charges_nobody_twice(account_to_bill, month_billed):
+    account_to_bill(customer_id=7)
+    month_billed(PERIOD)
+
+    again = month_billed(PERIOD)
+
+    assert (again.counts["already_done"], again.counts["charged"]) == (1, 0)
+    assert PaymentRun.objects.count() == 2
+    assert SimulatedProviderCharge.objects.get().requests == 1
+
+
+def test_a_chunk_delivered_again_counts_what_its_first_delivery_settled_as_done(account_to_bill):
+    account_to_bill(customer_id=7)
+    account_to_bill(customer_id=8)
+    run = payment_run_plan(period=PERIOD).run
+    chunk = run.chunks.get()
+    payment_chunk_bill(chunk_id=chunk.pk, provider=SimulatedPaymentProvider())
+    # As if its worker had died after settling, before the broker heard the chunk was done.
+    PaymentChunk.objects.filter(pk=chunk.pk).update(finished_at=None)
+
+    payment_chunk_bill(chunk_id=chunk.pk, provider=SimulatedPaymentProvider())
+
+    chunk.refresh_from_db()
+    assert (chunk.deliveries, chunk.done, chunk.charged, chunk.already_done) == (2, 2, 0, 2)
+    assert Payment.objects.filter(status="charged").count() == 2
+    assert SimulatedProviderCharge.objects.count() == 2
+
+
+def test_a_chunk_whose_worker_keeps_dying_is_given_up_and_the_run_ends(account_to_bill, settings):
+    account_to_bill(customer_id=7)
+    run = payment_run_plan(period=PERIOD).run
+    PaymentChunk.objects.update(deliveries=settings.PAYMENT_JOB_CHUNK_MAX_DELIVERIES)
+
+    payment_chunk_bill(chunk_id=run.chunks.get().pk, provider=SimulatedPaymentProvider())
+
+    chunk = run.chunks.get()
+    assert chunk.error.startswith(f"given up after {settings.PAYMENT_JOB_CHUNK_MAX_DELIVERIES}")
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert Payment.objects.count() == 0
 
 
 @pytest.mark.parametrize("period", ["2026-13", "2026-1", "october", "26-10", "2026-00"])
@@ -265,11 +343,11 @@ def test_a_bad_period_is_refused_with_one_line_and_nothing_written(account_to_bi
     ],
 )
 def test_billing_starts_with_the_first_whole_month_of_the_plan(
-    account_to_bill, plan_started_at, charged
+    account_to_bill, plan_started_at, charged, month_billed
 ):
     account_to_bill(customer_id=7, plan_started_at=plan_started_at)
 
-    summary = payment_job_run(period=PERIOD)
+    summary = month_billed(PERIOD)
 
     assert summary.counts["charged"] == Payment.objects.count() == charged
     assert summary.counts["skipped"] == 0
@@ -299,7 +377,7 @@ def test_the_job_itself_refuses_a_month_not_over_yet(account_to_bill):
     account_to_bill(customer_id=7)
 
     with pytest.raises(PeriodInvalid, match="has not ended yet"):
-        payment_job_run(period=current_month())
+        payment_run_plan(period=current_month())
 
     assert Payment.objects.count() == 0
 

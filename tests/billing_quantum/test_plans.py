@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from billing_quantum.endpoint import endpoint
-from billing_quantum.jobs import payment_job_run
 from billing_quantum.models import BillingAccount, Card, Payment
 from message_contracts.support_plans import SupportPlanChosen
 from messaging.endpoint import Outcome
@@ -111,7 +110,7 @@ def test_a_plan_fills_the_account_a_card_opened_first(card_registered, from_cust
     assert Card.objects.get().account == account
 
 
-def test_a_plan_changed_mid_month_keeps_the_month_billable(from_customer):
+def test_a_plan_changed_mid_month_keeps_the_month_billable(from_customer, month_billed):
     started = datetime(2026, 9, 10, 9, tzinfo=UTC)
     endpoint.receive(from_customer(plan(chosen_at=started)))
     changed = plan(
@@ -122,7 +121,7 @@ def test_a_plan_changed_mid_month_keeps_the_month_billable(from_customer):
     endpoint.receive(from_customer(changed))
     active_card_add(account=BillingAccount.objects.get(), number="4242424242424242")
 
-    summary = payment_job_run(period="2026-10")
+    summary = month_billed("2026-10")
 
     assert BillingAccount.objects.get().plan_started_at == started
     assert summary.counts["charged"] == 1

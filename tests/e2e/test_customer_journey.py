@@ -27,7 +27,7 @@ from tests.billing_quantum.traces import database_dump
 from tests.e2e.accessibility import assert_accessible, field
 from tests.e2e.conftest import DESKTOP, PHONE, Screenshots
 from tests.integration.processes import wait_until
-from tests.integration.system import RunningSystem, StartSystem, billing_card_keys
+from tests.integration.system import RunningSystem, StartSystem
 from ticketing.models import Expert, SupportContract
 from ticketing.models import Ticket as TicketingTicket
 
@@ -259,7 +259,7 @@ def test_a_new_customer_registers_pays_follows_a_ticket_and_answers_its_survey(
     BillingAccount.objects.filter(contract_code="home-office").update(
         plan_started_at=period_start(period)
     )
-    billed = portal.manage("run_payment_job", "--period", period, extra_env=billing_card_keys())
+    billed = portal.manage("run_payment_job", "--period", period, "--wait")
     assert billed.returncode == 0, billed.stderr
     invoice = backend(
         lambda: Invoice.objects.filter(period=period).first(),

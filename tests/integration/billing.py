@@ -1,5 +1,6 @@
-"""Billing accounts for the integration tests, and a Payment job run as an operator runs it: a
-`manage.py run_payment_job` process of its own on the test databases."""
+"""Billing accounts for the integration tests, a Payment job planned as an operator plans it (a
+`manage.py run_payment_job` process of its own on the test databases), and billing's workers that
+bill its chunks."""
 
 import uuid
 from datetime import UTC, datetime
@@ -60,9 +61,25 @@ def customers_to_bill(count: int, *, number: str = "4242424242424242") -> list[i
 
 
 def payment_job(name: str, *, env: dict[str, str], workdir: Path, period: str = PERIOD):
+    """Plans the month and follows it until billing's workers have billed it."""
     return ManagedProcess(
         name,
-        venv_command("python", f"manage.py run_payment_job --period {period}"),
+        venv_command("python", f"manage.py run_payment_job --period {period} --wait"),
+        env=env,
+        cwd=REPOSITORY,
+        log_path=workdir / f"{name}.log",
+    )
+
+
+def billing_worker(name: str, *, env: dict[str, str], workdir: Path) -> ManagedProcess:
+    """A worker of billing's queue, as production runs one per host: given billing's keys in `env`."""
+    return ManagedProcess(
+        name,
+        venv_command(
+            "celery",
+            "-A config worker --queues billing --concurrency 1 --loglevel INFO"
+            f" --hostname {name}-{uuid.uuid4().hex[:8]}@%h",
+        ),
         env=env,
         cwd=REPOSITORY,
         log_path=workdir / f"{name}.log",

@@ -27,7 +27,7 @@ from tests.integration.admin_site import admin_action, admin_signed_in
 from tests.integration.billing import PERIOD, customers_to_bill
 from tests.integration.processes import wait_until
 from tests.integration.servers import broker_dump, keys_with_prefix
-from tests.integration.system import RunningSystem, StartSystem, billing_card_keys
+from tests.integration.system import RunningSystem, StartSystem
 from tests.integration.test_card_registration import NUMBER, register_card
 
 pytestmark = [
@@ -65,7 +65,7 @@ def test_a_retried_charge_is_made_by_billings_worker_and_shown_in_the_admin(
 ) -> None:
     system = billing_system
     (customer_id,) = customers_to_bill(1, number="4000000000009995")
-    run = system.manage("run_payment_job", "--period", PERIOD, extra_env=billing_card_keys())
+    run = system.manage("run_payment_job", "--period", PERIOD, "--wait")
     assert run.returncode == 0, run.stderr
     alert = PaymentAlert.objects.get()
     key_id, ciphertext = card_number_encrypt("4242424242424242")

@@ -19,7 +19,7 @@ from notifications.models import DeliveryAttempt, InboxMessage, Notification
 from tests.integration.billing import PERIOD, customers_to_bill
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import ManagedProcess, wait_until
-from tests.integration.system import RunningSystem, StartSystem, billing_card_keys
+from tests.integration.system import RunningSystem, StartSystem
 
 pytestmark = [
     pytest.mark.integration,
@@ -113,9 +113,7 @@ def test_invoices_reach_customers_by_their_preferred_channel(
     first, *others = customers_to_bill(3)
     Customer.objects.filter(pk=first).update(notification_preference="sms", phone="+1 555 0100")
 
-    run = notifying_system.manage(
-        "run_payment_job", "--period", PERIOD, extra_env=billing_card_keys()
-    )
+    run = notifying_system.manage("run_payment_job", "--period", PERIOD, "--wait")
 
     assert run.returncode == 0, run.stderr
     wait_until(
@@ -148,7 +146,7 @@ def test_invoices_issued_while_sending_is_paused_are_each_sent_once_in_order_whe
 
     pause = system.manage("notifications_pause")
     assert pause.returncode == 0, pause.stderr
-    run = system.manage("run_payment_job", "--period", PERIOD, extra_env=billing_card_keys())
+    run = system.manage("run_payment_job", "--period", PERIOD, "--wait")
     assert run.returncode == 0, run.stderr
     fault_report.watch(
         sent=Invoice.objects.values_list("number", flat=True),

@@ -1,10 +1,11 @@
-"""The monthly Payment job on PostgreSQL with real processes: two runs at once, a run killed
-mid-way and run again, and a customer worker down while invoices are issued. Whatever happens, every
-account is charged once and every invoice reaches the customer quantum once."""
+"""The monthly Payment job on PostgreSQL with real processes: two plans of a month at once, a
+billing worker killed mid-chunk and another taking its chunk up, and a customer worker down while
+invoices are issued. Whatever happens, every account is charged once and every invoice reaches the
+customer quantum once."""
 
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,20 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing_quantum.jobs import previous_period
-from billing_quantum.models import Invoice, OutboxMessage, Payment, SimulatedProviderCharge
+from billing_quantum.models import (
+    Invoice,
+    OutboxMessage,
+    Payment,
+    PaymentChunk,
+    PaymentRun,
+    SimulatedProviderCharge,
+)
 from customer_quantum.models import InboxMessage
 from customer_quantum.models import Invoice as ReceivedInvoice
-from tests.integration.billing import PERIOD, customers_to_bill, payment_job
+from tests.integration.billing import PERIOD, billing_worker, customers_to_bill, payment_job
 from tests.integration.conftest import remember_processes
 from tests.integration.fault_report import FaultCounts, FaultReport
-from tests.integration.processes import wait_until
+from tests.integration.processes import ManagedProcess, stop_all, wait_until
 from tests.integration.servers import broker_dump, delete_keys_with_prefix
 from tests.integration.system import (
     REPOSITORY,
@@ -39,16 +47,53 @@ DELIVERY_TIMEOUT_SECONDS = 60
 
 @pytest.fixture
 def job_env(session_key_prefix: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """What a job process needs: the test databases, billing's card keys, a broker key prefix of
-    its own (the messages it publishes are cleaned up, no worker takes them here)."""
+    """What a job process and billing's workers need: the test databases, billing's card keys, a
+    broker key prefix of their own (the messages billing publishes are cleaned up, no receiver
+    takes them here), and chunks small enough that a month of a few hundred accounts has several."""
     prefix = f"{session_key_prefix}{uuid.uuid4().hex[:8]}:"
     yield system_environment(
         broker_url=settings.CELERY_BROKER_URL,
         broker_key_prefix=prefix,
         var_dir=tmp_path / "var",
-        overrides={**billing_card_keys(), "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.005"},
+        overrides={
+            **billing_card_keys(),
+            "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.005",
+            "PAYMENT_JOB_CHUNK_SIZE": "100",
+        },
     )
     delete_keys_with_prefix(settings.CELERY_BROKER_URL, prefix)
+
+
+@pytest.fixture
+def start_billing_worker(
+    request: pytest.FixtureRequest, django_db_setup: None, job_env, tmp_path: Path
+) -> Iterator[Callable[..., ManagedProcess]]:
+    """Starts a billing worker, on `job_env` unless given another, and waits until it is ready;
+    each is stopped after the test, before the databases it is connected to are dropped."""
+    started: list[ManagedProcess] = []
+
+    def start(name: str, *, env: dict[str, str] | None = None) -> ManagedProcess:
+        worker = billing_worker(name, env=env or job_env, workdir=tmp_path)
+        remember_processes(request, worker)
+        started.append(worker)
+        worker.start().wait_for_log(" ready.", timeout=JOB_TIMEOUT_SECONDS)
+        return worker
+
+    yield start
+    stop_all(started)
+
+
+def run_payment_job(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, as an operator runs it, to its exit."""
+    return subprocess.run(
+        [*venv_command("python", "manage.py"), "run_payment_job", *arguments],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=JOB_TIMEOUT_SECONDS,
+        check=False,
+    )
 
 
 def invoiced_customers() -> list[int]:
@@ -67,10 +112,11 @@ def assert_every_account_charged_once(count: int) -> None:
 
 
 @pytest.mark.fault("two runs of one periodic job at once")
-def test_two_jobs_at_once_charge_every_account_once(
-    request, job_env, tmp_path, fault_report: FaultReport
+def test_two_plans_at_once_bill_the_month_once_on_two_workers(
+    request, job_env, tmp_path, start_billing_worker, fault_report: FaultReport
 ) -> None:
     fault_report.watch(sent=customers_to_bill(400), applied=invoiced_customers)
+    workers = [start_billing_worker(f"billing-{n}") for n in (1, 2)]
     jobs = [payment_job(f"job-{n}", env=job_env, workdir=tmp_path) for n in (1, 2)]
     remember_processes(request, *jobs)
 
@@ -81,45 +127,63 @@ def test_two_jobs_at_once_charge_every_account_once(
     assert exit_codes == [0, 0], [job.log_tail() for job in jobs]
     assert fault_report.count() == FaultCounts(sent=400, applied=400, lost=0, duplicated=0)
     assert_every_account_charged_once(400)
-    charged = [int(job.log().split(f"{PERIOD}: ")[-1].split(" charged")[0]) for job in jobs]
-    assert sum(charged) == 400
+    # One plan made the run; the other joined it and queued nothing again.
+    assert PaymentRun.objects.count() == 1
+    assert PaymentChunk.objects.count() == 4
+    assert set(PaymentChunk.objects.values_list("deliveries", flat=True)) == {1}
+    logs = [job.log() for job in jobs]
+    assert sum("planned 400 account(s) in 4 chunk(s)" in log for log in logs) == 1
+    for log in logs:
+        assert f"{PERIOD}: 400 charged, 0 declined, 0 failed (no answer)" in log
+    # Both workers billed chunks of the month.
+    assert all("billing.bill_payment_chunk" in worker.log() for worker in workers)
 
 
-@pytest.mark.fault("Payment job killed mid-run")
-def test_a_job_killed_mid_run_and_run_again_charges_every_account_once(
-    request, job_env, tmp_path, fault_report: FaultReport
+@pytest.mark.fault("billing worker killed mid-run of the Payment job")
+def test_a_billing_worker_killed_mid_chunk_leaves_it_to_the_next_worker(
+    job_env, start_billing_worker, fault_report: FaultReport
 ) -> None:
     fault_report.watch(sent=customers_to_bill(600), applied=invoiced_customers)
-    killed = payment_job("killed-job", env=job_env, workdir=tmp_path)
-    remember_processes(request, killed)
-
-    killed.start()
+    # Slow enough that the kill lands inside a chunk: 4 charges at a time, 50 ms each.
+    slow = {**job_env, "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.05"}
+    slow["PAYMENT_JOB_CONCURRENT_CHARGES"] = "4"
+    killed = start_billing_worker("killed-worker", env=slow)
+    plan = run_payment_job(job_env, "--period", PERIOD)
+    assert plan.returncode == 0, plan.stderr
     wait_until(
-        lambda: Payment.objects.filter(status="charged").exists(),
+        lambda: Payment.objects.filter(status="charged").count() >= 50,
         timeout=JOB_TIMEOUT_SECONDS,
-        what="the job has charged some accounts",
+        what="the worker has charged some accounts",
     )
     killed.kill()
     assert Payment.objects.filter(status="charged").count() < 600
+    assert PaymentChunk.objects.filter(started_at__isnull=False, finished_at__isnull=True).exists()
 
-    resumed = payment_job("resumed-job", env=job_env, workdir=tmp_path)
-    remember_processes(request, resumed)
-    assert resumed.start().wait_for_exit(timeout=JOB_TIMEOUT_SECONDS) == 0, resumed.log_tail()
+    # A new worker of the queue puts back the chunk the killed one held, and bills the rest.
+    start_billing_worker("taking-over-worker")
+    wait_until(
+        lambda: PaymentRun.objects.filter(finished_at__isnull=False).exists(),
+        timeout=JOB_TIMEOUT_SECONDS,
+        what="the month's run has finished",
+    )
 
     assert fault_report.count() == FaultCounts(sent=600, applied=600, lost=0, duplicated=0)
     assert_every_account_charged_once(600)
+    assert PaymentChunk.objects.filter(deliveries=2).count() == 1
+    assert not PaymentChunk.objects.exclude(error="").exists()
 
 
 @pytest.mark.fault("customer worker down while invoices are issued")
 def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_back(
     start_system: StartSystem, fault_report: FaultReport
 ) -> None:
-    system = start_system()
+    system = start_system(quanta=("customer", "billing"))
     customer_worker = system.workers["customer"]
     customer_worker.stop()
     customers_to_bill(50)
 
-    run = system.manage("run_payment_job", "--period", PERIOD, extra_env=billing_card_keys())
+    # Planning opens no card: the command needs no card key, billing's worker bills the month.
+    run = system.manage("run_payment_job", "--period", PERIOD, "--wait")
 
     assert run.returncode == 0, run.stderr
     assert Invoice.objects.count() == 50
@@ -171,15 +235,7 @@ def test_a_bad_period_exits_non_zero_with_one_line_and_writes_nothing(
 ) -> None:
     customers_to_bill(3)
 
-    run = subprocess.run(
-        [*venv_command("python", "manage.py"), "run_payment_job", *arguments],
-        cwd=REPOSITORY,
-        env=job_env,
-        capture_output=True,
-        text=True,
-        timeout=JOB_TIMEOUT_SECONDS,
-        check=False,
-    )
+    run = run_payment_job(job_env, *arguments)
 
     assert run.returncode != 0
     assert run.stderr.strip().splitlines() == [f"CommandError: {refusal}"]

@@ -18,6 +18,7 @@ from django.db import OperationalError, connections
 from django.utils import timezone
 
 from billing_quantum.models import JobRun as BillingJobRun
+from billing_quantum.models import PaymentChunk, PaymentRun
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import OutboxMessage
 from messaging.broker_notes import broker_redis
@@ -264,3 +265,55 @@ def test_a_database_it_cannot_read_is_named_and_the_rest_still_reported(healthy,
     rows = _rows(capsys.readouterr().out)
     assert rows["analytics"] == ["1", "0", "0", "-", "?", "?"]
     assert rows["ticketing"] == ["1", "0", "0", "-", "0", "0"]
+
+
+def payment_run_half_way() -> PaymentRun:
+    """A month of 1,000 accounts whose first chunk has done 250 in the 100 s since it started."""
+    run = PaymentRun.objects.create(period="2026-10", accounts=1000)
+    PaymentChunk.objects.create(
+        run=run,
+        number=1,
+        first_account_id=1,
+        last_account_id=500,
+        accounts=500,
+        started_at=timezone.now() - timedelta(seconds=100),
+        done=250,
+    )
+    PaymentChunk.objects.create(
+        run=run, number=2, first_account_id=501, last_account_id=1000, accounts=500
+    )
+    return run
+
+
+def test_the_payment_run_shows_accounts_done_of_planned_and_its_expected_end(healthy, capsys):
+    payment_run_half_way()
+
+    call_command("quanta_status")
+
+    # 250 accounts in 100 s: the other 750 in 300 s more.
+    assert re.search(
+        r"payment run 2026-10: 250 of 1000 accounts done, 0 of 2 chunks, "
+        r"expected end \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in (4m59s|5m00s)\)",
+        capsys.readouterr().out,
+    )
+
+
+def test_a_finished_payment_run_says_when_it_finished(healthy, capsys):
+    run = payment_run_half_way()
+    PaymentChunk.objects.update(done=500, finished_at=timezone.now())
+    PaymentRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+
+    call_command("quanta_status")
+
+    assert "payment run 2026-10: 1000 of 1000 accounts done, 2 of 2 chunks, finished " in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_payment_chunk_given_up_is_a_problem(healthy):
+    payment_run_half_way()
+    PaymentChunk.objects.filter(number=2).update(
+        finished_at=timezone.now(), error="given up after 5 deliveries"
+    )
+
+    assert _problems() == "payment run 2026-10: 1 chunk(s) given up"

@@ -47,7 +47,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from django.utils import timezone
 from billing_quantum.card_keys import card_number_encrypt
-from billing_quantum.jobs import payment_job_run
+from billing_quantum.jobs import payment_chunk_bill, payment_run_plan
+from billing_quantum.payment_provider import payment_provider
 from billing_quantum.models import BillingAccount, Card, DeadLetter, PaymentAlert
 from customer_quantum.models import OutboxMessage
 row = OutboxMessage.objects.get(type="CardRegistered")
@@ -70,7 +71,8 @@ Card.objects.create(
     expiry_year=2033, holder_name="Bob", number_ciphertext=ciphertext, key_id=key_id,
     status="active", registered_at=timezone.now(),
 )
-payment_job_run(period="2026-10")
+for chunk in payment_run_plan(period="2026-10").run.chunks.all():
+    payment_chunk_bill(chunk_id=chunk.pk, provider=payment_provider())
 print(json.dumps({"alert": PaymentAlert.objects.get().pk, "letter": letter.pk}))
 """
 
@@ -203,7 +205,9 @@ def test_the_web_process_holds_and_opens_no_private_card_key(tmp_path, embedded_
 
     assert "1 retry(ies) queued for billing" in retried and "queued by admin" in retried
     assert "1 replay(s) queued for the billing worker" in replayed
-    assert queued_for_billing == 3  # the card registration, the retry and the replay
+    # The card registration, the month's chunk (billed by the setup already), the retry and the
+    # replay.
+    assert queued_for_billing == 4
     seen = json.loads(report.read_text())
     assert seen["opened"] == [str((keys / PUBLIC_ENV_FILE).resolve())]
     assert seen["settings"]["CARD_SEALING_PRIVATE_KEYS"] == "''"

@@ -1,7 +1,11 @@
 """The pipes between the quanta at a glance; exits non-zero while something is past its threshold."""
 
-from django.core.management.base import BaseCommand, CommandError
+from datetime import datetime
 
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from billing_quantum.selectors import PaymentRunProgress
 from config.durations import human_duration
 from operations.status import QuantumStatus, system_status
 
@@ -23,6 +27,18 @@ def _row(quantum: QuantumStatus) -> str:
         _unknown_if_none(quantum.dead_letters),
         _unknown_if_none(quantum.inbox),
     )
+
+
+def _payment_run_line(run: PaymentRunProgress, *, now: datetime) -> str:
+    said = (
+        f"payment run {run.period}: {run.done} of {run.accounts} accounts done, "
+        f"{run.chunks_finished} of {run.chunks} chunks"
+    )
+    if run.finished_at:
+        return f"{said}, finished {timezone.localtime(run.finished_at):%Y-%m-%d %H:%M:%S}"
+    if end := run.expected_end(now=now):
+        return f"{said}, expected end {timezone.localtime(end):%Y-%m-%d %H:%M:%S} (in {human_duration(end - now)})"
+    return f"{said}, no chunk started yet"
 
 
 class Command(BaseCommand):
@@ -62,6 +78,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 JOB_COLUMNS.format(job.job, job.quantum, started, f"{job.outcome}{late}")
             )
+        if run := status.payment_run:
+            self.stdout.write(_payment_run_line(run, now=status.taken_at))
         if status.problems:
             raise CommandError("; ".join(status.problems))
         self.stdout.write(self.style.SUCCESS("all within thresholds"))
