@@ -319,12 +319,6 @@ MESSAGING_CONFIRM_TIMEOUT_SECONDS = env.float("MESSAGING_CONFIRM_TIMEOUT_SECONDS
 MESSAGING_RESEND_MAX_SECONDS = env.float("MESSAGING_RESEND_MAX_SECONDS", default=3600.0)
 # Confirmed outbox rows and applied inbox rows are forgotten after this many days.
 MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=7)
-# "inline" has the receiver apply each message inside the sender's request and transaction: the
-# synchronous coupling that ties the portal to every receiver's availability, kept only as the
-# benchmark's baseline (bench/portal/).
-MESSAGING_DELIVERY = env.str("MESSAGING_DELIVERY", default="broker")
-if MESSAGING_DELIVERY not in ("broker", "inline"):
-    raise ValueError(f"MESSAGING_DELIVERY must be broker or inline, not {MESSAGING_DELIVERY!r}")
 # quanta_status reports a problem (and exits non-zero) past these. A message is confirmed within a
 # sweep interval or two of its sending when all is well, so a minute means something is stuck.
 QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS = env.float(

@@ -11,7 +11,7 @@ from billing_quantum.endpoint import endpoint
 from billing_quantum.jobs import payment_job_run
 from billing_quantum.models import BillingAccount, Card, Payment
 from message_contracts.support_plans import SupportPlanChosen
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.billing_quantum.conftest import active_card_add
 
 pytestmark = pytest.mark.django_db(databases="__all__")
