@@ -62,6 +62,9 @@ def main() -> None:
             )  # the embedded broker, in the temporary folder
             os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
             sys.path.insert(0, str(REPOSITORY))
+            from operations.embedded.var_folder import var_folder_prepare
+
+            var_folder_prepare(Path(var_dir))
             run(tickets=arguments.tickets, experts=arguments.experts)
     finally:
         from django.db import connections

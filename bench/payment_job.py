@@ -119,6 +119,9 @@ def main() -> None:
     )
     sys.path.insert(0, str(REPOSITORY))
     from billing_quantum.card_keys import BILLING_ENV_FILE, card_keys_embedded
+    from operations.embedded.var_folder import var_folder_prepare
+
+    var_folder_prepare(var_dir)
 
     # The job runs here as billing's command runs on billing's worker host, so this process reads
     # billing's card keys; the customer workers it starts are not given them.

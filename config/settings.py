@@ -2,11 +2,11 @@
 
 With nothing set, the embedded default runs without system services: one SQLite file per database
 alias and a redis-server of the project's own as the Celery broker, all under the git-ignored `var/`
-folder.
+folder, which `make run` prepares (operations/embedded/var_folder.py): reading the settings
+writes nothing.
 """
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from billing_quantum.card_keys import PUBLIC_ENV_FILE
 from config.quanta import QUANTA
 from operations.embedded.broker import embedded_broker_url
+from operations.embedded.var_folder import SECRET_KEY_FILE, STATIC_FOLDER
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -24,20 +25,20 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 # What a process writes (the embedded default's databases, keys, mail and broker data under var/,
 # and whatever else it creates) is readable by the account that runs it only: every process of
-# the project reads these settings before it writes a file. The folder is made private as well,
-# which also closes files an older checkout created readable by all.
+# the project reads these settings before it writes a file.
 os.umask(0o077)
 VAR_DIR = Path(env("SYSOPS_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-VAR_DIR.chmod(0o700)
 
 
 def _embedded_secret_key() -> str:
-    """A key generated once per checkout, so the embedded default needs no configuration."""
-    key_file = VAR_DIR / "secret-key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    """The key `make run` generates once per var folder, so the embedded default needs no
+    configuration."""
+    key_file = VAR_DIR / SECRET_KEY_FILE
+    if not key_file.is_file():
+        raise ImproperlyConfigured(
+            f"no secret key: set DJANGO_SECRET_KEY, or prepare the embedded default's {VAR_DIR} "
+            "with `make run` or `python -m operations.embedded.var_folder`"
+        )
     return key_file.read_text().strip()
 
 
@@ -195,8 +196,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = VAR_DIR / STATIC_FOLDER
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
