@@ -67,6 +67,9 @@ def main() -> None:
             os.environ["CELERY_BROKER_KEY_PREFIX"] = key_prefix
             os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
             sys.path.insert(0, str(REPOSITORY))
+            from operations.embedded.var_folder import var_folder_prepare
+
+            var_folder_prepare(Path(var_dir))
             import django
 
             django.setup()

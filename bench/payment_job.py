@@ -263,6 +263,9 @@ def month_bill(options: argparse.Namespace, compare: int, servers: Servers) -> N
     )
     sys.path.insert(0, str(REPOSITORY))
     from billing_quantum.card_keys import BILLING_ENV_FILE, card_keys_embedded
+    from operations.embedded.var_folder import var_folder_prepare
+
+    var_folder_prepare(folder / "var")
 
     keys_file = folder / "var" / "keys" / BILLING_ENV_FILE
     card_keys_embedded(folder / "var" / "keys")

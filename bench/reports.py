@@ -63,6 +63,9 @@ def main() -> None:
             os.environ.pop("CELERY_BROKER_URL", None)
             os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
             sys.path.insert(0, str(REPOSITORY))
+            from operations.embedded.var_folder import var_folder_prepare
+
+            var_folder_prepare(Path(var_dir))
             run(arguments)
     finally:
         from django.db import connections

@@ -8,7 +8,7 @@ from billing_quantum.services import (
 )
 from message_contracts.cards import CardRegistered
 from message_contracts.support_plans import SupportPlanChosen
-from messaging.endpoint import Unprocessable
+from messaging.receiver import Unprocessable
 
 
 def card_registered(message: CardRegistered) -> None:

@@ -51,7 +51,7 @@ from billing_quantum.services import (
     payments_open,
     payments_settle,
 )
-from messaging.endpoint import describe_error
+from messaging.errors import describe_error
 
 # Accounts handled per step; each step's results are settled in one transaction.
 BATCH_SIZE = 200

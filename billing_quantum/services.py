@@ -57,7 +57,8 @@ from message_contracts.cards import (
 )
 from message_contracts.invoices import InvoiceIssued, InvoiceLine, PaymentRecorded
 from message_contracts.support_plans import SupportPlanChosen
-from messaging.endpoint import describe_error, endpoint_for
+from messaging.endpoint import endpoint_for
+from messaging.errors import describe_error
 
 logger = logging.getLogger(__name__)
 

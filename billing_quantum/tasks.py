@@ -12,8 +12,8 @@ from billing_quantum.apps import DATABASE
 from billing_quantum.jobs import CHUNK_TASK, payment_chunk_bill, payment_run_plan, previous_period
 from billing_quantum.payment_provider import payment_provider
 from billing_quantum.services import RETRY_TASK, payment_alert_retry_run
-from messaging.endpoint import retry_delay
 from messaging.job_runs import job_run_recorded
+from messaging.receiver import retry_delay
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,11 @@
 
 With nothing set, the embedded default runs without system services: one SQLite file per database
 alias and a redis-server of the project's own as the Celery broker, all under the git-ignored `var/`
-folder.
+folder, which `make run` prepares (operations/embedded/var_folder.py): reading the settings
+writes nothing.
 """
 
 import os
-import secrets
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from billing_quantum.card_keys import PUBLIC_ENV_FILE
 from config.quanta import QUANTA
 from operations.embedded.broker import embedded_broker_url
+from operations.embedded.var_folder import SECRET_KEY_FILE, STATIC_FOLDER
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -25,20 +26,20 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 # What a process writes (the embedded default's databases, keys, mail and broker data under var/,
 # and whatever else it creates) is readable by the account that runs it only: every process of
-# the project reads these settings before it writes a file. The folder is made private as well,
-# which also closes files an older checkout created readable by all.
+# the project reads these settings before it writes a file.
 os.umask(0o077)
 VAR_DIR = Path(env("SYSOPS_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-VAR_DIR.chmod(0o700)
 
 
 def _embedded_secret_key() -> str:
-    """A key generated once per checkout, so the embedded default needs no configuration."""
-    key_file = VAR_DIR / "secret-key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    """The key `make run` generates once per var folder, so the embedded default needs no
+    configuration."""
+    key_file = VAR_DIR / SECRET_KEY_FILE
+    if not key_file.is_file():
+        raise ImproperlyConfigured(
+            f"no secret key: set DJANGO_SECRET_KEY, or prepare the embedded default's {VAR_DIR} "
+            "with `make run` or `python -m operations.embedded.var_folder`"
+        )
     return key_file.read_text().strip()
 
 
@@ -205,8 +206,7 @@ if CUSTOMER_DEFAULT_TIME_ZONE not in zoneinfo.available_timezones():
     )
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = VAR_DIR / STATIC_FOLDER
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Served at the site's root: browsers ask for /favicon.ico whatever the page links to.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
@@ -331,12 +331,6 @@ MESSAGING_CONFIRM_TIMEOUT_SECONDS = env.float("MESSAGING_CONFIRM_TIMEOUT_SECONDS
 MESSAGING_RESEND_MAX_SECONDS = env.float("MESSAGING_RESEND_MAX_SECONDS", default=3600.0)
 # Confirmed outbox rows and applied inbox rows are forgotten after this many days.
 MESSAGING_RETENTION_DAYS = env.int("MESSAGING_RETENTION_DAYS", default=7)
-# "inline" has the receiver apply each message inside the sender's request and transaction: the
-# synchronous coupling that ties the portal to every receiver's availability, kept only as the
-# benchmark's baseline (bench/portal/).
-MESSAGING_DELIVERY = env.str("MESSAGING_DELIVERY", default="broker")
-if MESSAGING_DELIVERY not in ("broker", "inline"):
-    raise ValueError(f"MESSAGING_DELIVERY must be broker or inline, not {MESSAGING_DELIVERY!r}")
 # quanta_status reports a problem (and exits non-zero) past these. A message is confirmed within a
 # sweep interval or two of its sending when all is well, so a minute means something is stuck.
 QUANTA_STATUS_MAX_UNCONFIRMED_SECONDS = env.float(

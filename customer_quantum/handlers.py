@@ -6,7 +6,7 @@ from customer_quantum.services.tickets import StatusForUnknownTicket, ticket_sta
 from message_contracts.cards import CardRejected, CardVerified
 from message_contracts.invoices import InvoiceIssued
 from message_contracts.tickets import TicketStatusChanged
-from messaging.endpoint import Unprocessable
+from messaging.receiver import Unprocessable
 
 
 def card_verified(message: CardVerified) -> None:

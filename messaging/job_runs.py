@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 from django.utils import timezone
 
-from messaging.endpoint import describe_error, endpoint_for
+from messaging.endpoint import endpoint_for
+from messaging.errors import describe_error
 
 
 @contextmanager

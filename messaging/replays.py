@@ -13,7 +13,8 @@ from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
 
-from messaging.endpoint import describe_error, endpoint_for
+from messaging.endpoint import endpoint_for
+from messaging.errors import describe_error
 from messaging.models import ReplayOutcome
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def dead_letter_replay_run(*, quantum: str, replay_id: int) -> str:
     if replay.finished_at is not None:
         return replay.outcome
     letter = endpoint.dead_letters.objects.using(quantum).filter(pk=replay.letter_id).first()
-    failure = None if letter is None else endpoint.replay(letter)
+    failure = None if letter is None else endpoint.receiver.replay(letter)
     if letter is None:
         outcome = ReplayOutcome.GONE
     else:

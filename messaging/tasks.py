@@ -11,8 +11,10 @@ from django.db import DatabaseError
 
 from messaging import broker
 from messaging.broker_notes import note_database_reachable, note_database_unreachable
-from messaging.endpoint import RetryLater, describe_error, endpoint_for, retry_delay
+from messaging.endpoint import endpoint_for
+from messaging.errors import describe_error
 from messaging.job_runs import job_run_recorded
+from messaging.receiver import RetryLater, retry_delay
 from messaging.replays import REPLAY_TASK, dead_letter_replay_run
 
 logger = logging.getLogger(__name__)
@@ -49,11 +51,13 @@ def deliver(task, receiver: str, envelope: dict) -> None:
 
 @shared_task(name="messaging.sweep_outbox", bind=True)
 def sweep_outbox(task, quantum: str) -> int:
-    """The quantum's periodic round: tells senders what it settled, hands over what is due."""
+    """The quantum's periodic round, for both its roles: as a receiver it tells senders what it
+    settled, as a sender it hands over what is due. One task rather than two, so the scheduler
+    queues one task per quantum and interval."""
     with job_run_recorded(quantum, task.name):
         endpoint = endpoint_for(quantum)
-        confirmations = endpoint.confirm_settled()
-        handed_over = endpoint.sweep()
+        confirmations = endpoint.receiver.confirm_settled()
+        handed_over = endpoint.sender.sweep()
     if confirmations or handed_over:
         logger.info(
             "Outbox of %s: %d handed to the broker, %d confirmations sent",
@@ -66,14 +70,17 @@ def sweep_outbox(task, quantum: str) -> int:
 
 @shared_task(name="messaging.confirm")
 def confirm(sender: str, message_ids: list[str]) -> int:
-    return endpoint_for(sender).confirm(message_ids)
+    return endpoint_for(sender).sender.confirm(message_ids)
 
 
 @shared_task(name="messaging.prune", bind=True)
 def prune(task, quantum: str) -> tuple[int, int]:
     with job_run_recorded(quantum, task.name):
-        return endpoint_for(quantum).prune(
-            older_than=timedelta(days=settings.MESSAGING_RETENTION_DAYS)
+        endpoint = endpoint_for(quantum)
+        older_than = timedelta(days=settings.MESSAGING_RETENTION_DAYS)
+        return (
+            endpoint.sender.prune(older_than=older_than),
+            endpoint.receiver.prune(older_than=older_than),
         )
 
 

@@ -12,7 +12,8 @@ from datetime import datetime
 from django.db import DatabaseError, models
 
 from messaging.admin import replay_state
-from messaging.endpoint import describe_error, endpoint_for
+from messaging.endpoint import endpoint_for
+from messaging.errors import describe_error
 from messaging.replays import dead_letters_replay_request, replays_of
 from operations.trace import envelope_correlation_id
 

@@ -5,7 +5,7 @@ completed tickets get their survey answered; the Payment job bills each month on
 
 Everything goes through the quanta's own services, jobs and messages, in this one process: the
 clock is moved to each moment in turn (time-machine), and every message is applied by its receiver
-as it is published (MESSAGING_DELIVERY=inline), through the receiver's inbox and handler. Handing
+as it is published (messaging/inline.py), through the receiver's inbox and handler. Handing
 each message to the broker and waiting for the workers would be the same code with a broker hop
 per message, and the next step cannot happen before the last one's messages are applied.
 """
@@ -36,6 +36,7 @@ from customer_quantum.services.customers import support_plan_choose
 from customer_quantum.services.surveys import survey_submit
 from customer_quantum.services.tickets import ticket_submit
 from message_contracts.tickets import DeviceCategory, Priority
+from messaging.inline import inline_delivery
 from notifications.services import notifications_send_due
 from ticketing.jobs import tickets_assign, tickets_queued_count
 from ticketing.models import Assignment
@@ -143,7 +144,8 @@ class _History:
             with (
                 # Three accounts a month: charging them from threads would only have each wait
                 # for the others' lock on billing's SQLite file.
-                override_settings(MESSAGING_DELIVERY="inline", PAYMENT_JOB_CONCURRENT_CHARGES=1),
+                inline_delivery(),
+                override_settings(PAYMENT_JOB_CONCURRENT_CHARGES=1),
                 contextlib.redirect_stdout(io.StringIO()),
             ):
                 with time_machine.travel(first) as clock:

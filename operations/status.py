@@ -25,7 +25,8 @@ from config.durations import human_duration
 from customer_quantum.selectors import replica_synced_at
 from customer_quantum.services.support_contracts import WATERMARK as SUPPORT_CONTRACTS
 from messaging.broker_notes import DatabaseUnreachable, broker_redis, databases_unreachable
-from messaging.endpoint import describe_error, endpoint_for
+from messaging.endpoint import endpoint_for
+from messaging.errors import describe_error
 from operations.health import queue_consumers
 from operations.queue_trend import depths_seen, growing_for
 

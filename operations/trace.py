@@ -23,7 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.durations import human_duration
-from messaging.endpoint import describe_error, endpoint_for
+from messaging.endpoint import endpoint_for
+from messaging.errors import describe_error
 from messaging.replays import replays_of
 
 # The message contracts' names for what staff look for: `reference` is what a notification is

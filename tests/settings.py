@@ -1,6 +1,11 @@
 """The project's settings, with what a test run must not share with a running system."""
 
 import os
+import secrets
+
+# The run signs with a key of its own, which the processes it starts inherit: it needs no prepared
+# var folder (operations/embedded/var_folder.py), and shares no key with a running system.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 
 from billing_quantum.card_keys import BILLING_ENV_FILE, PUBLIC_ENV_FILE, card_keys_embedded
 from config.settings import *  # noqa: F403

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from operations.embedded.var_folder import var_folder_prepare
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = """
@@ -22,6 +24,7 @@ print("connected:", sorted(c.alias for c in connections.all() if c.connection is
 def test_a_started_web_process_has_loaded_its_views_and_broker_transport_and_connected_nowhere(
     tmp_path,
 ):
+    var_folder_prepare(tmp_path)
     probe = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,

@@ -1,12 +1,16 @@
-"""Slows the downstream quanta on demand: every message handled by a quantum other than the
-customer's takes BENCH_HANDLER_DELAY_SECONDS longer, in a worker or, with MESSAGING_DELIVERY=inline,
-inside the customer's request. No product code changes."""
+"""The benchmark's switches, read from the environment when the process starts, with no product
+code changed: BENCH_DELIVERY=inline makes every quantum send as the monolith would (each message
+applied inside the sender's request, messaging/inline.py), and BENCH_HANDLER_DELAY_SECONDS
+slows the downstream quanta: every message handled by a quantum other than the customer's takes
+that much longer, in a worker or, inline, inside the customer's request."""
 
 import os
 import time
 
 from django.apps import AppConfig
 
+DELIVERY_VARIABLE = "BENCH_DELIVERY"
+INLINE = "inline"
 DELAY_VARIABLE = "BENCH_HANDLER_DELAY_SECONDS"
 UPSTREAM = "customer"
 
@@ -17,15 +21,19 @@ class BenchConfig(AppConfig):
 
     def ready(self) -> None:
         from messaging.endpoint import endpoints
+        from messaging.inline import inline_sender_install
 
+        delivery = os.environ.get(DELIVERY_VARIABLE) or "broker"
+        if delivery not in ("broker", INLINE):
+            raise ValueError(f"{DELIVERY_VARIABLE} must be broker or {INLINE}, not {delivery!r}")
         delay = float(os.environ.get(DELAY_VARIABLE) or 0)
-        if delay <= 0:
-            return
         for endpoint in endpoints():
-            if endpoint.quantum != UPSTREAM:
-                endpoint._handlers = {
-                    key: slowed(handler, delay) for key, handler in endpoint._handlers.items()
-                }
+            if delivery == INLINE:
+                inline_sender_install(endpoint)
+            if delay > 0 and endpoint.quantum != UPSTREAM:
+                handlers = endpoint.receiver.handlers
+                for key, handler in handlers.items():
+                    handlers[key] = slowed(handler, delay)
 
 
 def slowed(handler, delay: float):

@@ -5,7 +5,7 @@ chart.png under bench-results/<time>/.
     .venv/bin/python -m bench.portal.harness [--quick] [--duration 6] [--concurrency 16] ...
 
 Measured in the same run, one after the other: the limit (a bare insert), then the product
-(messages through the broker) and the monolith it replaces (MESSAGING_DELIVERY=inline: each
+(messages through the broker) and the monolith it replaces (BENCH_DELIVERY=inline: each
 message applied inside the request), normally, with the downstream quanta slowed, with them down,
 and (the product only: the monolith has no broker) with the broker stopped.
 """
@@ -359,7 +359,7 @@ def broker_scenarios(run: Run) -> None:
 def inline_scenarios(run: Run) -> None:
     system, options = run.system, run.options
     print("the monolith: each message applied inside the request", flush=True)
-    system.start_web(MESSAGING_DELIVERY="inline", **system.billing_card_keys)
+    system.start_web(BENCH_DELIVERY="inline", **system.billing_card_keys)
     for workload in WORKLOADS:
         phase(run, scenario="normal", delivery="inline", workload=workload)
 
@@ -375,7 +375,7 @@ def inline_scenarios(run: Run) -> None:
     system.stop()
 
     system.start_web(
-        MESSAGING_DELIVERY="inline",
+        BENCH_DELIVERY="inline",
         BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay),
         **system.billing_card_keys,
     )

@@ -94,7 +94,7 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
 
         def sent() -> None:
             send()
-            envelope = endpoint_for("customer")._envelope(newest(message_type))
+            envelope = endpoint_for("customer").sender.envelope(newest(message_type))
             envelopes.append(envelope.model_dump(mode="json"))
 
         return measured(lambda: endpoint_for(receiver).receive(envelopes[-1]), prepare=sent)
@@ -107,7 +107,7 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
         "CardRegistered handled by billing": handled("billing", "CardRegistered", register_card),
         "portal page view": measured(lambda: portal.get("/")),
         "confirmation applied by the sender": measured(
-            lambda: endpoint_for("customer").confirm(unconfirmed[-1:]),
+            lambda: endpoint_for("customer").sender.confirm(unconfirmed[-1:]),
             prepare=lambda: unconfirmed.append(str(submit_ticket() and newest("TicketCreated").id)),
         ),
     }

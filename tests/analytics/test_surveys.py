@@ -6,7 +6,7 @@ import pytest
 
 from analytics.models import SurveyResponse
 from message_contracts.surveys import SurveySubmitted
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.analytics.conftest import at
 
 pytestmark = pytest.mark.django_db(databases=["analytics"])

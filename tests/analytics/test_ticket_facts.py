@@ -8,7 +8,7 @@ import pytest
 
 from analytics.models import TicketEvent, TicketFact
 from message_contracts.tickets import TicketLifecycleRecorded
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.analytics.conftest import at
 
 pytestmark = pytest.mark.django_db(databases=["analytics"])

@@ -14,7 +14,7 @@ from nacl.utils import random as random_bytes
 from billing_quantum.endpoint import endpoint
 from billing_quantum.models import BillingAccount, Card, DeadLetter, OutboxMessage
 from billing_quantum.services import UNREADABLE_REASON
-from messaging.endpoint import Outcome, RetryLater
+from messaging.receiver import Outcome, RetryLater
 from tests.billing_quantum.traces import appears, database_dump, seal, stored_number
 
 pytestmark = pytest.mark.django_db(databases="__all__")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from billing_quantum.endpoint import endpoint
 from billing_quantum.models import BillingAccount, Card, Payment
 from message_contracts.support_plans import SupportPlanChosen
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.billing_quantum.conftest import active_card_add
 
 pytestmark = pytest.mark.django_db(databases="__all__")

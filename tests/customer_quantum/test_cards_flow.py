@@ -20,7 +20,8 @@ from billing_quantum.services import UNREADABLE_REASON
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import CardSummary
 from customer_quantum.models import OutboxMessage as CustomerOutbox
-from messaging.endpoint import Outcome, endpoint_for, endpoints
+from messaging.endpoint import endpoint_for, endpoints
+from messaging.receiver import Outcome
 from tests.billing_quantum.traces import (
     appears,
     broker_dump,
@@ -136,7 +137,7 @@ def deliver_queue(queue: str, broker, tamper_card: str | None = None) -> None:
         message = json.loads(queued)
         arguments, _, _ = json.loads(base64.b64decode(message["body"]))
         if message["headers"]["task"] == "messaging.confirm":
-            endpoint_for(arguments[0]).confirm(arguments[1])
+            endpoint_for(arguments[0]).sender.confirm(arguments[1])
             continue
         receiver, envelope = arguments
         if envelope["payload"].get("card_id") == tamper_card:

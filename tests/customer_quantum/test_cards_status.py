@@ -11,7 +11,7 @@ from billing_quantum.endpoint import endpoint as billing_endpoint
 from customer_quantum.endpoint import endpoint
 from customer_quantum.models import CardSummary
 from message_contracts.cards import CardRejected, CardVerified
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.billing_quantum.traces import envelope_of
 from tests.customer_quantum.factories import CustomerFactory
 

@@ -14,7 +14,7 @@ from billing_quantum.endpoint import endpoint as billing_endpoint
 from customer_quantum.endpoint import endpoint
 from customer_quantum.models import DeadLetter, Invoice
 from message_contracts.invoices import InvoiceIssued, InvoiceLine
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.billing_quantum.traces import envelope_of
 from tests.customer_quantum.factories import CustomerFactory, UserFactory
 

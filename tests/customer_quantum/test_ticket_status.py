@@ -10,7 +10,7 @@ from django.utils import timezone
 from customer_quantum.endpoint import endpoint
 from customer_quantum.models import Customer, DeadLetter, OutboxMessage, Ticket, TicketStatusChange
 from message_contracts.tickets import TicketStatusChanged
-from messaging.endpoint import Outcome
+from messaging.receiver import Outcome
 from tests.customer_quantum.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db(databases=["default", "customer"])

@@ -48,8 +48,8 @@ class InjectedFaultsConfig(AppConfig):
         # Every version ticketing takes in: the customer quantum sends the newest.
         for contract in (TicketCreated, TicketCreatedV2):
             key = (contract.TYPE, contract.VERSION)
-            ticketing._handlers[key] = misbehaving(ticketing._handlers[key])
-        customer._hand_to_broker = held_before_hand_over(customer._hand_to_broker)
+            ticketing.receiver.handlers[key] = misbehaving(ticketing.receiver.handlers[key])
+        customer.sender.hand_to_broker = held_before_hand_over(customer.sender.hand_to_broker)
 
 
 def hold_while_switched_on() -> None:

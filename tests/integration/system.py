@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connections
 
 from billing_quantum.card_keys import BILLING_ENV_FILE
+from operations.embedded.var_folder import var_folder_prepare
 from tests.integration.processes import ManagedProcess, free_port, stop_all
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -66,6 +67,8 @@ def venv_command(program: str, arguments: str) -> list[str]:
 def system_environment(
     *, broker_url: str, broker_key_prefix: str, var_dir: Path, overrides: Mapping[str, str]
 ) -> dict[str, str]:
+    # The folder its processes write in (beat's schedule), prepared as `make run` prepares it.
+    var_folder_prepare(var_dir)
     env = dict(os.environ)
     env.update(urls_of_test_databases())
     env.update(FAST_MESSAGING)

@@ -13,14 +13,9 @@ from django.utils import timezone
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import OutboxMessage
 from message_contracts.tickets import TicketCreated
-from messaging.endpoint import (
-    Endpoint,
-    Outcome,
-    RetryLater,
-    Unprocessable,
-    retry_delay,
-)
+from messaging.endpoint import Endpoint
 from messaging.flow import flow
+from messaging.receiver import Outcome, RetryLater, Unprocessable, retry_delay
 from tests.messaging.faults import InjectedFault, always_fails
 from ticketing.endpoint import endpoint as ticketing_endpoint
 from ticketing.models import DeadLetter, InboxMessage, Ticket
@@ -84,7 +79,7 @@ def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
 
     broker.accept()
     OutboxMessage.objects.update(resend_at=timezone.now())
-    assert customer_endpoint.sweep() == 1
+    assert customer_endpoint.sender.sweep() == 1
     assert OutboxMessage.objects.get(pk=message_id).sent_at is not None
     assert len(queued("ticketing")) == 1
 
@@ -92,7 +87,7 @@ def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
 def test_the_sweep_leaves_messages_the_fast_path_may_still_be_sending(ticket_created, queued):
     customer_endpoint.publish(ticket_created())
 
-    assert customer_endpoint.sweep() == 0
+    assert customer_endpoint.sender.sweep() == 0
     assert queued("ticketing") == []
 
 
@@ -106,11 +101,11 @@ def test_the_sweep_sends_oldest_first_and_stops_while_the_broker_refuses(
         )
     broker.refuse()
 
-    assert customer_endpoint.sweep() == 0
+    assert customer_endpoint.sender.sweep() == 0
     assert OutboxMessage.objects.filter(send_attempts=1).count() == 1
 
     broker.accept()
-    assert customer_endpoint.sweep() == 3
+    assert customer_endpoint.sender.sweep() == 3
     assert len(queued("ticketing")) == 3
     # The embedded broker orders files only to the millisecond; the outbox's own record is exact.
     assert list(OutboxMessage.objects.order_by("sent_at").values_list("id", flat=True)) == ids
@@ -126,7 +121,7 @@ def test_a_message_the_receiver_does_not_confirm_is_handed_over_again_later_and_
     assert first.resend_at - first.created_at == timedelta(seconds=60)
 
     OutboxMessage.objects.update(resend_at=timezone.now())
-    assert customer_endpoint.sweep() == 1
+    assert customer_endpoint.sender.sweep() == 1
 
     second = OutboxMessage.objects.get(pk=message_id)
     assert second.send_attempts == 1
@@ -140,13 +135,13 @@ def test_a_confirmed_message_is_never_handed_over_again(
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         message_id = customer_endpoint.publish(ticket_created())
 
-    assert customer_endpoint.confirm([str(message_id)]) == 1
+    assert customer_endpoint.sender.confirm([str(message_id)]) == 1
     OutboxMessage.objects.update(created_at=timezone.now() - timedelta(days=1))
 
     confirmed = OutboxMessage.objects.get(pk=message_id)
     assert (confirmed.confirmed_at is not None, confirmed.resend_at) == (True, None)
-    assert customer_endpoint.sweep() == 0
-    assert customer_endpoint.confirm([str(message_id)]) == 0
+    assert customer_endpoint.sender.sweep() == 0
+    assert customer_endpoint.sender.confirm([str(message_id)]) == 0
     assert len(queued("ticketing")) == 1
 
 
@@ -182,23 +177,23 @@ def test_the_receiver_confirms_what_it_settled_in_one_batch_per_sender(
         ticketing_endpoint.receive(envelope)
     assert queued("customer") == []  # nothing per message
 
-    assert ticketing_endpoint.confirm_settled() == 3
+    assert ticketing_endpoint.receiver.confirm_settled() == 3
 
     [confirmation] = queued("customer")
     assert "messaging.confirm" in confirmation
     assert all(envelope["id"] in confirmation for envelope in envelopes)
-    assert ticketing_endpoint.confirm_settled() == 0  # told once
+    assert ticketing_endpoint.receiver.confirm_settled() == 0  # told once
 
 
 def test_a_copy_of_an_applied_message_is_confirmed_again(ticket_created, envelope_of, queued):
     envelope = envelope_of(ticket_created())
     ticketing_endpoint.receive(envelope)
-    ticketing_endpoint.confirm_settled()
+    ticketing_endpoint.receiver.confirm_settled()
 
     # The sender resent it: the first confirmation was lost on the way.
     assert ticketing_endpoint.receive(envelope) == Outcome.DUPLICATE
 
-    assert ticketing_endpoint.confirm_settled() == 1
+    assert ticketing_endpoint.receiver.confirm_settled() == 1
     assert len(queued("customer")) == 2
 
 
@@ -209,7 +204,7 @@ def test_a_message_still_being_retried_is_not_confirmed(
     with pytest.raises(RetryLater):
         failing.receive(envelope_of(ticket_created()))
 
-    assert failing.confirm_settled() == 0
+    assert failing.receiver.confirm_settled() == 0
     assert queued("customer") == []
 
 
@@ -222,7 +217,7 @@ def test_a_buried_message_is_confirmed_so_the_sender_stops_resending(
 
     assert failing.receive(envelope) == Outcome.DEAD_LETTERED
 
-    assert failing.confirm_settled() == 1
+    assert failing.receiver.confirm_settled() == 1
     [confirmation] = queued("customer")
     assert envelope["id"] in confirmation
 
@@ -233,23 +228,23 @@ def test_confirmations_the_broker_refuses_wait_for_the_next_sweep(
     ticketing_endpoint.receive(envelope_of(ticket_created()))
     broker.refuse()
 
-    assert ticketing_endpoint.confirm_settled() == 0
+    assert ticketing_endpoint.receiver.confirm_settled() == 0
 
     broker.accept()
-    assert ticketing_endpoint.confirm_settled() == 1
+    assert ticketing_endpoint.receiver.confirm_settled() == 1
     assert len(queued("customer")) == 1
 
 
 def test_old_confirmed_and_applied_rows_are_pruned_the_rest_kept(ticket_created, envelope_of):
     settled, pending = envelope_of(ticket_created()), envelope_of(ticket_created())
     ticketing_endpoint.receive(settled)
-    customer_endpoint.confirm([settled["id"]])
+    customer_endpoint.sender.confirm([settled["id"]])
     week_ago = timezone.now() - timedelta(days=8)
     OutboxMessage.objects.filter(pk=settled["id"]).update(confirmed_at=week_ago)
     InboxMessage.objects.filter(pk=settled["id"]).update(applied_at=week_ago)
 
-    assert customer_endpoint.prune(older_than=timedelta(days=7)) == (1, 0)
-    assert ticketing_endpoint.prune(older_than=timedelta(days=7)) == (0, 1)
+    assert customer_endpoint.sender.prune(older_than=timedelta(days=7)) == 1
+    assert ticketing_endpoint.receiver.prune(older_than=timedelta(days=7)) == 1
 
     assert list(OutboxMessage.objects.values_list("id", flat=True)) == [uuid.UUID(pending["id"])]
     assert not InboxMessage.objects.exists()
@@ -431,7 +426,7 @@ def test_a_replayed_dead_letter_is_applied_once_and_leaves_dead_letters(
     message = ticket_created()
     ticketing_with(always_fails).receive(envelope_of(message))
 
-    assert ticketing_endpoint.replay(DeadLetter.objects.get()) is None
+    assert ticketing_endpoint.receiver.replay(DeadLetter.objects.get()) is None
 
     assert Ticket.objects.get().id == message.ticket_id
     assert not DeadLetter.objects.exists()
@@ -445,7 +440,7 @@ def test_a_replay_that_still_fails_keeps_the_letter_with_the_new_error(
     failing = ticketing_with(always_fails)
     failing.receive(envelope_of(ticket_created()))
 
-    assert failing.replay(DeadLetter.objects.get()) == (
+    assert failing.receiver.replay(DeadLetter.objects.get()) == (
         "InjectedFault: the expert directory is unreachable"
     )
 

@@ -23,7 +23,7 @@ def test_every_line_logged_while_handling_names_the_message_and_its_flow(
 
     receiver.receive(envelope)
 
-    lines = [r for r in caplog.records if r.name in ("ticketing", "messaging.endpoint")]
+    lines = [r for r in caplog.records if r.name in ("ticketing", "messaging.receiver")]
     assert {(r.correlation_id, r.message_id) for r in lines} == {
         (envelope["correlation_id"], envelope["id"])
     }

@@ -1,4 +1,4 @@
-"""MESSAGING_DELIVERY=inline, the benchmark's synchronous baseline: the receiver applies the message
+"""BENCH_DELIVERY=inline, the benchmark's synchronous baseline: the receiver applies the message
 inside the sender's call, so the sender waits for it and fails with it; nothing goes to the broker."""
 
 import pytest
@@ -7,6 +7,8 @@ from django.db import transaction
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import OutboxMessage
 from message_contracts.tickets import TicketCreated
+from messaging.endpoint import endpoints
+from messaging.inline import InlineSender
 from ticketing.endpoint import endpoint as ticketing_endpoint
 from ticketing.models import InboxMessage, Ticket
 
@@ -14,8 +16,10 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 @pytest.fixture
-def inline(settings):
-    settings.MESSAGING_DELIVERY = "inline"
+def inline(monkeypatch):
+    for endpoint in endpoints():
+        sender = InlineSender(app_label=endpoint.app_label, quantum=endpoint.quantum)
+        monkeypatch.setattr(endpoint, "sender", sender)
 
 
 def test_the_receiver_applies_the_message_before_the_sender_returns(
@@ -34,7 +38,7 @@ def test_the_receiver_applies_the_message_before_the_sender_returns(
     assert sent.confirmed_at is not None
     assert sent.resend_at is None
     assert queued("ticketing") == []
-    assert customer_endpoint.sweep() == 0
+    assert customer_endpoint.sender.sweep() == 0
 
 
 def test_a_failing_receiver_fails_the_senders_change(inline, ticket_created, monkeypatch):
@@ -42,7 +46,9 @@ def test_a_failing_receiver_fails_the_senders_change(inline, ticket_created, mon
         raise ConnectionError("ticketing is down")
 
     monkeypatch.setitem(
-        ticketing_endpoint._handlers, (TicketCreated.TYPE, TicketCreated.VERSION), receiver_down
+        ticketing_endpoint.receiver.handlers,
+        (TicketCreated.TYPE, TicketCreated.VERSION),
+        receiver_down,
     )
 
     with pytest.raises(Exception, match="retry in"), transaction.atomic(using="customer"):

@@ -21,7 +21,7 @@ def test_the_outbox_lists_a_message_as_confirmed_or_not_and_why_the_broker_refus
 ):
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         delivered = customer_endpoint.publish(ticket_created())
-    assert customer_endpoint.confirm([str(delivered)]) == 1
+    assert customer_endpoint.sender.confirm([str(delivered)]) == 1
     broker.refuse()
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         refused = customer_endpoint.publish(ticket_created())

@@ -293,7 +293,7 @@ def test_the_payment_run_shows_accounts_done_of_planned_and_its_expected_end(hea
     # 250 accounts in 100 s: the other 750 in 300 s more.
     assert re.search(
         r"payment run 2026-10: 250 of 1000 accounts done, 0 of 2 chunks, "
-        r"expected end \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in (4m59s|5m00s)\)",
+        r"expected end \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(in (4 min 59 s|5 min)\)",
         capsys.readouterr().out,
     )
 

@@ -35,7 +35,7 @@ def _confirmations_sent(worker_runs, *, receivers: list[str], sender: str) -> No
     """What each receiver's sweep does: tell the sender what it settled; the sender's worker
     records it."""
     for receiver in receivers:
-        endpoint_for(receiver).confirm_settled()
+        endpoint_for(receiver).receiver.confirm_settled()
     worker_runs(sender)
 
 
@@ -162,7 +162,7 @@ def test_a_broker_refusal_and_the_sweeps_hand_over_are_shown(submitted, broker):
     ticket_id, _ = submitted()
     refused = message_trace(subject=ticket_id)
     broker.accept()
-    endpoint_for("customer").sweep()
+    endpoint_for("customer").sender.sweep()
 
     handed = message_trace(subject=ticket_id)
 

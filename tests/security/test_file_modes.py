@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args: str, var_dir: Path) -> str:
+    return run([sys.executable, "manage.py", *args], var_dir=var_dir)
+
+
+def run(command: list[str], *, var_dir: Path) -> str:
     # Nothing of this machine's configuration: the embedded default, as a fresh checkout runs it.
     environment = {
         key: value
@@ -20,7 +24,7 @@ def manage(*args: str, var_dir: Path) -> str:
         and not key.endswith("DATABASE_URL")
     }
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        command,
         cwd=ROOT,
         env=environment
         | {
@@ -63,6 +67,7 @@ def test_everything_the_embedded_default_creates_is_private_to_its_account(tmp_p
     var_dir.mkdir(mode=0o755)
     var_dir.chmod(0o755)
 
+    run([sys.executable, "-m", "operations.embedded.var_folder"], var_dir=var_dir)
     manage("generate_card_keys", "--embedded", var_dir=var_dir)
     manage("migrate_all_databases", var_dir=var_dir)
     manage("sendtestemail", "customer@example.com", var_dir=var_dir)

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             if message is not None:
                 letters = letters.filter(message_id=message)
             for letter in letters:
-                failure = endpoint.replay(letter)
+                failure = endpoint.receiver.replay(letter)
                 if failure:
                     failed += 1
                     self.stderr.write(f"{endpoint.quantum}: {letter} still fails: {failure}")

@@ -1,0 +1,303 @@
+"""A quantum's receiving side: each message applied exactly once, or buried in dead letters.
+
+Each delivery is counted in the inbox in a transaction of its own, then the handler runs in a
+second transaction that also marks the message applied, so a duplicate changes nothing and a
+message that keeps killing its worker still runs out of deliveries and is buried. What it has
+settled (applied or buried) it confirms to the sender, so the sender stops handing it over.
+"""
+
+import contextlib
+import enum
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from celery import current_app
+from django.apps import apps
+from django.conf import settings
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    models,
+    transaction,
+)
+from django.db.models import F
+from django.utils import timezone
+
+from messaging.backoff import backoff_delay
+from messaging.contract import ContractViolation, Envelope, Message
+from messaging.errors import describe_error
+from messaging.flow import flow
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any], None]
+BurialHandler = Callable[[Any, str], None]
+
+CONFIRMATION_BATCH = 100
+
+
+class Outcome(enum.StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead-lettered"
+
+
+class Unprocessable(Exception):
+    """Raised by a handler when no retry can help: the message goes straight to dead letters."""
+
+
+class RetryLater(Exception):
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"retry in {delay:.1f}s")
+        self.delay = delay
+
+
+def retry_delay(deliveries: int) -> float:
+    """Exponential backoff with jitter, capped well under the broker's visibility timeout."""
+    ceiling = backoff_delay(
+        attempt=deliveries,
+        first=settings.MESSAGING_RETRY_BASE_SECONDS,
+        longest=settings.MESSAGING_RETRY_MAX_SECONDS,
+    )
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
+
+
+class Receiver:
+    def __init__(
+        self,
+        *,
+        app_label: str,
+        quantum: str,
+        handlers: Mapping[type[Message], Handler],
+        on_burial: Mapping[type[Message], BurialHandler] | None = None,
+    ) -> None:
+        """`on_burial` lets the receiver react when a message of that contract is given up on
+        (typically by telling its sender), in the same transaction that stores the dead letter."""
+        self.app_label = app_label
+        self.quantum = quantum
+        self.handlers = {(contract.TYPE, contract.VERSION): h for contract, h in handlers.items()}
+        self._burial_handlers = {
+            (contract.TYPE, contract.VERSION): h for contract, h in (on_burial or {}).items()
+        }
+
+    @cached_property
+    def inbox(self) -> type[models.Model]:
+        return apps.get_model(self.app_label, "InboxMessage")
+
+    @cached_property
+    def dead_letters(self) -> type[models.Model]:
+        return apps.get_model(self.app_label, "DeadLetter")
+
+    def receive(self, raw: Any) -> Outcome:
+        try:
+            envelope = Envelope.parse(raw)
+        except ContractViolation as violation:
+            return self._bury(raw, str(violation), deliveries=1)
+        with flow(envelope.correlation_id, message_id=envelope.id):
+            return self.receive_parsed(raw, envelope)
+
+    def receive_parsed(self, raw: Any, envelope: Envelope) -> Outcome:
+        """Receives a message whose envelope is already read, within the caller's flow."""
+        with transaction.atomic(using=self.quantum):
+            inbox, first_delivery = self._inbox_row(envelope, deliveries=1)
+            if not first_delivery:
+                inbox.deliveries += 1
+                # Applied already: the sender did not hear of it, so it is told again.
+                inbox.confirmation_due = inbox.applied_at is not None
+                inbox.save(update_fields=["deliveries", "confirmation_due"])
+        if inbox.applied_at is not None:
+            logger.info("%s already applied, duplicate ignored", envelope.type)
+            return Outcome.DUPLICATE
+
+        try:
+            message, handler = self._open(envelope)
+        except ContractViolation as violation:
+            return self._bury(raw, str(violation), inbox.deliveries, envelope)
+        if inbox.deliveries > settings.MESSAGING_MAX_DELIVERIES:
+            reason = inbox.last_error or "the worker was lost while applying it"
+            return self._bury(
+                raw,
+                f"gave up after {inbox.deliveries - 1} deliveries: {reason}",
+                inbox.deliveries,
+                envelope,
+                message,
+            )
+        try:
+            with transaction.atomic(using=self.quantum):
+                outcome = self._apply(envelope, message, handler)
+        except Unprocessable as error:
+            return self._bury(raw, str(error), inbox.deliveries, envelope, message)
+        except (OperationalError, InterfaceError):
+            self._uncount_delivery(envelope)
+            raise
+        except Exception as error:
+            if inbox.deliveries >= settings.MESSAGING_MAX_DELIVERIES:
+                return self._bury(raw, describe_error(error), inbox.deliveries, envelope, message)
+            self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
+                last_error=describe_error(error)
+            )
+            delay = retry_delay(inbox.deliveries)
+            logger.warning(
+                "%s failed on delivery %d, retrying in %.1fs: %s",
+                envelope.type,
+                inbox.deliveries,
+                delay,
+                describe_error(error),
+            )
+            raise RetryLater(delay) from error
+        logger.info("%s %s", envelope.type, outcome)
+        return outcome
+
+    def confirm_settled(self) -> int:
+        """Tells each sender, one task per sender and batch, which of its messages this quantum has
+        settled; returns how many. Not through the outbox: a lost confirmation costs only a resend,
+        which the inbox absorbs (and confirms again)."""
+        confirmed = 0
+        while True:
+            due = list(
+                self.inbox.objects.using(self.quantum)
+                .filter(confirmation_due=True)
+                .values_list("sender", "message_id")[:CONFIRMATION_BATCH]
+            )
+            by_sender: dict[str, list[str]] = {}
+            for sender, message_id in due:
+                by_sender.setdefault(sender, []).append(str(message_id))
+            for sender, message_ids in by_sender.items():
+                try:
+                    current_app.send_task(
+                        "messaging.confirm", args=[sender, message_ids], queue=sender, retry=False
+                    )
+                except Exception as error:
+                    logger.warning(
+                        "confirmations not sent, the next sweep tries again: %s",
+                        describe_error(error),
+                    )
+                    return confirmed
+                self.inbox.objects.using(self.quantum).filter(pk__in=message_ids).update(
+                    confirmation_due=False
+                )
+                confirmed += len(message_ids)
+            if len(due) < CONFIRMATION_BATCH:
+                return confirmed
+
+    def prune(self, *, older_than: timedelta) -> int:
+        """Forgets applied inbox rows past retention: bounded storage. An inbox row must outlive
+        every duplicate of its message, so retention is kept far above the broker's visibility
+        timeout and the sender's resend schedule."""
+        cutoff = timezone.now() - older_than
+        pruned, _ = self.inbox.objects.using(self.quantum).filter(applied_at__lt=cutoff).delete()
+        return pruned
+
+    def replay(self, dead_letter: models.Model) -> str | None:
+        """Applies a dead letter again, outside the retry budget; returns why it still fails."""
+        try:
+            envelope = Envelope.parse(dead_letter.envelope)
+            message, handler = self._open(envelope)
+            with (
+                flow(envelope.correlation_id, message_id=envelope.id),
+                transaction.atomic(using=self.quantum),
+            ):
+                self._apply(envelope, message, handler)
+                dead_letter.delete(using=self.quantum)
+        except Exception as error:
+            self.dead_letters.objects.using(self.quantum).filter(pk=dead_letter.pk).update(
+                error=describe_error(error), deliveries=F("deliveries") + 1
+            )
+            return describe_error(error)
+        return None
+
+    def _uncount_delivery(self, envelope: Envelope) -> None:
+        """The receiver's own database went away while applying the message: not the message's
+        fault, so that delivery does not spend its budget (a database that flaps for a while
+        would otherwise bury good messages). Best effort: if the database is still away, the
+        delivery stays counted."""
+        connection = connections[self.quantum]
+        connection.close_if_unusable_or_obsolete()
+        with contextlib.suppress(DatabaseError):
+            self.inbox.objects.using(self.quantum).filter(pk=envelope.id, deliveries__gt=0).update(
+                deliveries=F("deliveries") - 1
+            )
+
+    def _open(self, envelope: Envelope) -> tuple[Message, Handler]:
+        message = envelope.open()
+        handler = self.handlers.get((envelope.type, envelope.version))
+        if handler is None:
+            raise ContractViolation(
+                f"{self.quantum} has no handler for {envelope.type} v{envelope.version}"
+            )
+        return message, handler
+
+    def _inbox_row(self, envelope: Envelope, *, deliveries: int = 0) -> tuple[models.Model, bool]:
+        """The message's inbox row, locked; created (with `deliveries`) if it is the first time."""
+        return (
+            self.inbox.objects.using(self.quantum)
+            .select_for_update()
+            .get_or_create(
+                message_id=envelope.id,
+                defaults={
+                    "type": envelope.type,
+                    "sender": envelope.sender,
+                    "correlation_id": envelope.correlation_id,
+                    "first_received_at": timezone.now(),
+                    "deliveries": deliveries,
+                },
+            )
+        )
+
+    def _apply(self, envelope: Envelope, message: Message, handler: Handler) -> Outcome:
+        """Runs inside the caller's transaction, so the handler's writes and the mark commit together."""
+        inbox, _ = self._inbox_row(envelope)
+        if inbox.applied_at is not None:
+            return Outcome.DUPLICATE
+        handler(message)
+        inbox.applied_at = timezone.now()
+        inbox.last_error = ""
+        inbox.confirmation_due = True
+        inbox.save(update_fields=["applied_at", "last_error", "confirmation_due"])
+        return Outcome.APPLIED
+
+    def _bury(
+        self,
+        raw: Any,
+        reason: str,
+        deliveries: int,
+        envelope: Envelope | None = None,
+        message: Message | None = None,
+    ) -> Outcome:
+        fields = {
+            "type": envelope.type if envelope else "",
+            "sender": envelope.sender if envelope else "",
+            "envelope": raw,
+            "error": reason[:2000],
+            "deliveries": deliveries,
+            "dead_since": timezone.now(),
+        }
+        burial_handler = envelope and self._burial_handlers.get((envelope.type, envelope.version))
+        with transaction.atomic(using=self.quantum):
+            if burial_handler and message is not None:
+                try:
+                    with transaction.atomic(using=self.quantum):
+                        burial_handler(message, reason)
+                except Exception as error:
+                    fields["error"] = f"{reason}; and on burial: {describe_error(error)}"[:2000]
+            letters = self.dead_letters.objects.using(self.quantum)
+            if envelope is None:
+                letters.create(**fields)
+            else:
+                letters.update_or_create(message_id=envelope.id, defaults=fields)
+                # Buried is settled too: the sender stops resending it.
+                self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
+                    confirmation_due=True
+                )
+        logger.error(
+            "%s moved to dead letters: %s",
+            fields["type"] or "unreadable message",
+            fields["error"],
+        )
+        return Outcome.DEAD_LETTERED

@@ -1,0 +1,196 @@
+"""A quantum's sending side: what it publishes stays in its outbox until the receiver confirms it.
+
+`publish` stores the message in the sender's outbox inside the caller's transaction; once that
+commits the message is handed to the broker (the fast path). A periodic sweep hands over again
+whatever is not confirmed in time, so a message lost with a broker's data or with a killed worker
+still arrives. The outbox row is the record of truth, never the queue.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from celery import current_app
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from messaging import broker
+from messaging.backoff import backoff_delay
+from messaging.contract import Envelope, Message
+from messaging.errors import describe_error
+from messaging.flow import current_correlation_id, flow
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 100
+
+
+def resend_delay(sends: int) -> float:
+    """How long a sender waits for a confirmation before handing a message over again: the
+    timeout, doubled at each send, so a receiver down for hours is not flooded with copies."""
+    return backoff_delay(
+        attempt=sends,
+        first=settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS,
+        longest=settings.MESSAGING_RESEND_MAX_SECONDS,
+    )
+
+
+class Sender:
+    def __init__(self, *, app_label: str, quantum: str) -> None:
+        self.app_label = app_label
+        self.quantum = quantum
+
+    @cached_property
+    def outbox(self) -> type[models.Model]:
+        return apps.get_model(self.app_label, "OutboxMessage")
+
+    def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
+        message_id = uuid.uuid4()
+        now = timezone.now()
+        # No savepoint of its own inside the caller's transaction (two statements saved per
+        # message): if the row cannot be stored, the caller's change must not commit either.
+        with transaction.atomic(using=self.quantum, savepoint=False):
+            row = self.outbox.objects.using(self.quantum).create(
+                id=message_id,
+                type=message.TYPE,
+                version=message.VERSION,
+                receiver=message.RECEIVER,
+                correlation_id=correlation_id or current_correlation_id() or message_id,
+                payload=message.model_dump(mode="json"),
+                created_at=now,
+                **self._delivery_state(now),
+            )
+            self._deliver(row)
+        return message_id
+
+    def _delivery_state(self, now) -> dict[str, Any]:
+        """Due for the sweep only if the fast path fails (then marked due at once) or the receiver
+        does not confirm in time: a successful hand-over writes nothing more, which saves a commit
+        per message."""
+        return {"resend_at": now + timedelta(seconds=resend_delay(1))}
+
+    def _deliver(self, row: models.Model) -> None:
+        transaction.on_commit(
+            lambda: self.hand_to_broker(row, record_success=False), using=self.quantum
+        )
+
+    def sweep(self) -> int:
+        """Hands the broker every message that is due: never handed over (broker down, process
+        killed after commit), or handed over but not confirmed in time (the broker lost it, or the
+        worker that took it died). Stops at the first refusal."""
+        try:
+            self._mark_lost_messages_due()
+        except Exception as error:  # every transport raises its own kind
+            logger.warning(
+                "the broker cannot be read, lost messages wait for their confirmation timeout: %s",
+                describe_error(error),
+            )
+        handed = 0
+        while True:
+            with transaction.atomic(using=self.quantum):
+                batch = list(
+                    self.outbox.objects.using(self.quantum)
+                    .select_for_update(skip_locked=True)
+                    .filter(confirmed_at__isnull=True, resend_at__lte=timezone.now())
+                    .order_by("created_at")[:SWEEP_BATCH]
+                )
+                for row in batch:
+                    if not self.hand_to_broker(row):
+                        return handed
+                    handed += 1
+            if len(batch) < SWEEP_BATCH:
+                return handed
+
+    def _mark_lost_messages_due(self) -> None:
+        """Makes due at once what the broker cannot have any more, instead of waiting for the
+        confirmation timeout: everything unconfirmed after the broker restarted, and what stays
+        unconfirmed past the grace period while its receiver has nothing queued or in hand."""
+        now = timezone.now()
+        unconfirmed = self.outbox.objects.using(self.quantum).filter(
+            confirmed_at__isnull=True, resend_at__gt=now
+        )
+        if broker.broker_restarted_since_last_sweep(self.quantum):
+            if lost := unconfirmed.filter(created_at__lt=now).update(resend_at=now):
+                logger.warning("the broker restarted: %d message(s) handed over again", lost)
+            return
+        handed_before = now - timedelta(seconds=settings.MESSAGING_LOST_AFTER_SECONDS)
+        overdue = unconfirmed.filter(
+            Q(sent_at__isnull=True, created_at__lt=handed_before) | Q(sent_at__lt=handed_before)
+        )
+        receivers = set(overdue.values_list("receiver", flat=True).distinct())
+        if idle := broker.idle_queues(receivers) if receivers else set():
+            lost = overdue.filter(receiver__in=idle).update(resend_at=now)
+            logger.warning(
+                "%d message(s) unconfirmed by idle %s handed over again", lost, ", ".join(idle)
+            )
+
+    def confirm(self, message_ids: list[str]) -> int:
+        """The receiver has applied (or buried) these messages: they are never sent again."""
+        return (
+            self.outbox.objects.using(self.quantum)
+            .filter(pk__in=message_ids, confirmed_at__isnull=True)
+            .update(confirmed_at=timezone.now(), resend_at=None)
+        )
+
+    def prune(self, *, older_than: timedelta) -> int:
+        """Forgets confirmed outbox rows past retention: bounded storage."""
+        cutoff = timezone.now() - older_than
+        pruned, _ = self.outbox.objects.using(self.quantum).filter(confirmed_at__lt=cutoff).delete()
+        return pruned
+
+    def envelope(self, row: models.Model) -> Envelope:
+        return Envelope(
+            id=row.id,
+            type=row.type,
+            version=row.version,
+            occurred_at=row.created_at,
+            correlation_id=row.correlation_id,
+            sender=self.quantum,
+            payload=row.payload,
+        )
+
+    def _unconfirmed(self, row: models.Model) -> models.QuerySet:
+        return self.outbox.objects.using(self.quantum).filter(pk=row.pk, confirmed_at__isnull=True)
+
+    def hand_to_broker(self, row: models.Model, *, record_success: bool = True) -> bool:
+        envelope = self.envelope(row)
+        try:
+            current_app.send_task(
+                "messaging.deliver",
+                args=[row.receiver, envelope.model_dump(mode="json")],
+                # What monitoring shows of the task: never the payload (customer data, a sealed
+                # card), and not Celery's repr of it, which cost more than the Redis command.
+                argsrepr=f"({row.receiver!r}, <{row.type} {row.id}>)",
+                kwargsrepr="{}",
+                queue=row.receiver,
+                task_id=str(row.id),
+                retry=False,
+            )
+        except Exception as error:  # whatever the broker says, the sweep sends it later
+            with flow(row.correlation_id, message_id=row.id):
+                logger.warning(
+                    "%s not handed to the broker, the sweep will retry: %s",
+                    row.type,
+                    describe_error(error),
+                )
+            self._unconfirmed(row).update(
+                send_attempts=F("send_attempts") + 1,
+                last_send_error=describe_error(error),
+                resend_at=timezone.now(),
+            )
+            return False
+        if record_success:
+            # The first hand-over (the fast path's) counts too: the wait doubles from there.
+            now = timezone.now()
+            self._unconfirmed(row).update(
+                sent_at=now,
+                send_attempts=F("send_attempts") + 1,
+                last_send_error="",
+                resend_at=now + timedelta(seconds=resend_delay(row.send_attempts + 2)),
+            )
+        return True
