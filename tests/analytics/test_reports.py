@@ -236,6 +236,7 @@ def test_staff_without_the_reports_permission_are_refused(staff, page):
 
 
 @pytest.mark.parametrize("page", REPORT_PAGES + REPORT_EXPORTS)
+@pytest.mark.django_db(databases=["default", "analytics", "customer"])  # the customer's time zone
 def test_a_signed_in_customer_is_sent_to_the_staff_login(staff, page):
     response = staff(manager=False, is_staff=False).get(page)
 
