@@ -214,7 +214,7 @@ def test_the_card_number_and_cvc_are_left_nowhere_in_plaintext(
     assert stored_number(stored.number_ciphertext, stored.key_id) == DIGITS
 
     message_tables = "\n".join(
-        repr(list(table.objects.values()))
+        repr(list(table.objects.using(endpoint.quantum).values()))
         for endpoint in endpoints()
         for table in (endpoint.outbox, endpoint.inbox, endpoint.dead_letters)
     )
