@@ -1,16 +1,12 @@
 from django.contrib import admin
 
 from analytics.models import (
-    DeadLetter,
-    InboxMessage,
-    JobRun,
-    OutboxMessage,
     PaymentFact,
     SurveyResponse,
     TicketEvent,
     TicketFact,
 )
-from messaging.admin import ViewOnly, register_message_tables
+from messaging.admin import ViewOnly
 
 
 class ReadOnlyFactAdmin(ViewOnly, admin.ModelAdmin):
@@ -61,6 +57,3 @@ class SurveyResponseAdmin(ReadOnlyFactAdmin):
     list_display = ["ticket_id", "rating", "expert_on_time", "would_recommend", "submitted_at"]
     list_filter = ["rating", "expert_on_time", "would_recommend"]
     search_fields = ["=ticket_id", "=survey_id", "=customer_id"]
-
-
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from message_contracts.surveys import RATING_MAX, RATING_MIN
 from message_contracts.tickets import DeviceCategory, Priority, TicketStep
-from messaging import models as messaging
 
 
 class PaymentFact(models.Model):
@@ -136,23 +135,3 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.rating}/{RATING_MAX}"
-
-
-class OutboxMessage(messaging.OutboxMessage):
-    pass
-
-
-class InboxMessage(messaging.InboxMessage):
-    pass
-
-
-class DeadLetter(messaging.DeadLetter):
-    pass
-
-
-class DeadLetterReplay(messaging.DeadLetterReplay):
-    pass
-
-
-class JobRun(messaging.JobRun):
-    pass

@@ -9,11 +9,7 @@ from django.utils import timezone
 from billing_quantum.models import (
     BillingAccount,
     Card,
-    DeadLetter,
-    InboxMessage,
     Invoice,
-    JobRun,
-    OutboxMessage,
     Payment,
     PaymentAlert,
     PaymentChunk,
@@ -21,7 +17,7 @@ from billing_quantum.models import (
 )
 from billing_quantum.selectors import PaymentRunProgress, payment_run_progress
 from billing_quantum.services import payment_alerts_retry_request
-from messaging.admin import ViewOnly, register_message_tables
+from messaging.admin import ViewOnly
 
 
 class MaskedCard(ViewOnly):
@@ -266,6 +262,3 @@ class PaymentChunkAdmin(ViewOnly, admin.ModelAdmin):
     ]
     list_filter = ["run__period", ("finished_at", admin.EmptyFieldListFilter)]
     list_select_related = ["run"]
-
-
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

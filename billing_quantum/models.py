@@ -7,7 +7,6 @@ from django.db import models
 from django.utils import timezone
 
 from message_contracts.invoices import INVOICE_NUMBER_MAX_LENGTH, PERIOD_PATTERN
-from messaging import models as messaging
 
 
 class BillingAccount(models.Model):
@@ -247,23 +246,3 @@ class SimulatedProviderCharge(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
-
-
-class OutboxMessage(messaging.OutboxMessage):
-    pass
-
-
-class InboxMessage(messaging.InboxMessage):
-    pass
-
-
-class DeadLetter(messaging.DeadLetter):
-    pass
-
-
-class DeadLetterReplay(messaging.DeadLetterReplay):
-    pass
-
-
-class JobRun(messaging.JobRun):
-    pass

@@ -311,6 +311,8 @@ if _billing_card_keys_file := env("BILLING_CARD_KEYS_FILE", default=""):
     CARD_STORAGE_KEYS,
 ) = card_keys_read([path for path in _card_key_files if path.is_file()])
 
+# The kernel's tables (outbox, inbox, dead letters, replays, job runs) are in each of these databases.
+MESSAGING_QUANTA = QUANTA
 # Messaging: a quantum's outbox is swept for messages the fast path could not hand to the broker.
 MESSAGING_MAX_DELIVERIES = env.int("MESSAGING_MAX_DELIVERIES", default=5)
 MESSAGING_RETRY_BASE_SECONDS = env.float("MESSAGING_RETRY_BASE_SECONDS", default=1.0)

@@ -13,17 +13,13 @@ from customer_quantum.forms import TicketForm
 from customer_quantum.models import (
     CardSummary,
     Customer,
-    DeadLetter,
-    InboxMessage,
-    JobRun,
-    OutboxMessage,
     ReplicaWatermark,
     SupportContract,
     SurveyInvitation,
     Ticket,
 )
 from customer_quantum.services.tickets import ticket_submit
-from messaging.admin import NoEditing, ViewOnly, register_message_tables
+from messaging.admin import NoEditing, ViewOnly
 
 
 @admin.register(Customer)
@@ -141,6 +137,3 @@ class ReplicaWatermarkAdmin(ReplicaAdmin):
     def lag(self, mark: ReplicaWatermark) -> str:
         """How stale the replica may be: changes made since the last sync are not in it yet."""
         return _age(mark.synced_at)
-
-
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

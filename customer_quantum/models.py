@@ -20,7 +20,6 @@ from message_contracts.tickets import (
     Priority,
     TicketProgress,
 )
-from messaging import models as messaging
 
 
 class NotificationPreference(models.TextChoices):
@@ -304,23 +303,3 @@ class SurveyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Survey on {self.ticket}"
-
-
-class OutboxMessage(messaging.OutboxMessage):
-    pass
-
-
-class InboxMessage(messaging.InboxMessage):
-    pass
-
-
-class DeadLetter(messaging.DeadLetter):
-    pass
-
-
-class DeadLetterReplay(messaging.DeadLetterReplay):
-    pass
-
-
-class JobRun(messaging.JobRun):
-    pass

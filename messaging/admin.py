@@ -1,12 +1,28 @@
-"""Read-only admin pages for a quantum's outbox, inbox, dead letters (replayable by the quantum's
-worker), their replays and job runs, and the two permission shapes every quantum's admin uses for
-rows that only its code writes."""
+"""Admin pages for the kernel's tables, one quantum's at a time: outbox, inbox, dead letters
+(replayable by the quantum's worker), their replays and job runs; and the two permission shapes
+every quantum's admin uses for rows that only its code writes.
 
-from django.apps import apps
+Each table is in every quantum's database, so a page shows the quantum its address names
+(`?quantum=billing`), among those the user may see (one permission per quantum)."""
+
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, OuterRef, Subquery
+from django.http import QueryDict
 
+from messaging.models import (
+    DeadLetter,
+    DeadLetterReplay,
+    InboxMessage,
+    JobRun,
+    OutboxMessage,
+    replay_permission,
+    seen_permission,
+)
 from messaging.replays import dead_letters_replay_request
+
+QUANTUM = "quantum"
 
 
 class NoEditing:
@@ -26,12 +42,74 @@ class ViewOnly(NoEditing):
         return False
 
 
-class OffTheIndex:
-    """A kernel table is listed once per quantum in the admin index's operations module, not again
-    in each quantum's section (five quanta repeat five tables); its pages stay where they are."""
+def quanta_seen_by(user) -> list[str]:
+    return [
+        quantum
+        for quantum in settings.MESSAGING_QUANTA
+        if user.has_perm(f"messaging.{seen_permission(quantum)}")
+    ]
 
-    def get_model_perms(self, request) -> dict[str, bool]:
-        return {}
+
+class QuantumFilter(admin.SimpleListFilter):
+    """Which quantum's database the list shows: one at a time, so no "All"."""
+
+    title = "quantum"
+    parameter_name = QUANTUM
+
+    def lookups(self, request, model_admin):
+        return [(quantum, quantum) for quantum in quanta_seen_by(request.user)]
+
+    def value(self):
+        return super().value() or next(iter(dict(self.lookup_choices)), None)
+
+    def choices(self, changelist):
+        for quantum, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == quantum,
+                "query_string": changelist.get_query_string({QUANTUM: quantum}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset  # the admin's queryset is already of that quantum's database
+
+
+class QuantumTableAdmin(NoEditing, admin.ModelAdmin):
+    def quantum_shown(self, request) -> str:
+        """The quantum named in the address, or carried along in the list's filters by an object's
+        page; the first the user may see when none is named."""
+        seen = quanta_seen_by(request.user)
+        asked = request.GET.get(QUANTUM) or QueryDict(
+            request.GET.get("_changelist_filters", "")
+        ).get(QUANTUM)
+        if asked is None and seen:
+            return seen[0]
+        if asked not in seen:
+            raise PermissionDenied
+        return asked
+
+    def has_module_permission(self, request) -> bool:
+        return bool(quanta_seen_by(request.user))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return bool(quanta_seen_by(request.user))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).using(self.quantum_shown(request))
+
+    def get_list_filter(self, request):
+        return [QuantumFilter, *super().get_list_filter(request)]
+
+    def get_deleted_objects(self, objs, request):
+        # Django's own asks the router for the model's one database; these rows have none, and no
+        # relations to delete with them.
+        perms_needed = set() if self.has_delete_permission(request) else {self.opts.verbose_name}
+        return (
+            [str(obj) for obj in objs],
+            {self.opts.verbose_name_plural: len(objs)},
+            perms_needed,
+            [],
+        )
 
 
 class ConfirmedFilter(admin.SimpleListFilter):
@@ -47,7 +125,8 @@ class ConfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OutboxMessageAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(QuantumTableAdmin):
     # Not `sent_at`: the fast path hands a message over without writing it, so only the receiver's
     # confirmation says a message arrived.
     list_display = [
@@ -66,14 +145,16 @@ class OutboxMessageAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-class InboxMessageAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
+@admin.register(InboxMessage)
+class InboxMessageAdmin(QuantumTableAdmin):
     list_display = ["first_received_at", "type", "sender", "deliveries", "applied_at", "message_id"]
     list_filter = ["type", "sender", ("applied_at", admin.EmptyFieldListFilter)]
     search_fields = ["=message_id", "=correlation_id", "type"]
     date_hierarchy = "first_received_at"
 
 
-class JobRunAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
+@admin.register(JobRun)
+class JobRunAdmin(QuantumTableAdmin):
     list_display = ["job", "started_at", "finished_at", "succeeded", "error"]
     list_filter = ["succeeded"]
 
@@ -84,7 +165,8 @@ def replay_state(*, requested_at, outcome: str) -> str:
     return outcome or "queued"
 
 
-class DeadLetterAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
+@admin.register(DeadLetter)
+class DeadLetterAdmin(QuantumTableAdmin):
     list_display = [
         "dead_since",
         "type",
@@ -100,11 +182,7 @@ class DeadLetterAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
     actions = ["replay"]
 
     def get_queryset(self, request):
-        latest = (
-            apps.get_model(self.opts.app_label, "DeadLetterReplay")
-            .objects.filter(letter_id=OuterRef("pk"))
-            .order_by("-requested_at")
-        )
+        latest = DeadLetterReplay.objects.filter(letter_id=OuterRef("pk")).order_by("-requested_at")
         return (
             super()
             .get_queryset(request)
@@ -119,7 +197,8 @@ class DeadLetterAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
         return replay_state(requested_at=letter.replay_requested_at, outcome=letter.replay_outcome)
 
     def has_replay_permission(self, request) -> bool:
-        return request.user.has_perm(f"{self.opts.app_label}.replay_deadletter")
+        quantum = self.quantum_shown(request)
+        return request.user.has_perm(f"messaging.{replay_permission(quantum)}")
 
     @admin.action(
         description="Replay the selected dead letters (on the quantum's worker)",
@@ -140,7 +219,8 @@ class DeadLetterAdmin(OffTheIndex, NoEditing, admin.ModelAdmin):
             self.message_user(request, f"Not queued, the broker refused: {refusal}", messages.ERROR)
 
 
-class DeadLetterReplayAdmin(OffTheIndex, ViewOnly, admin.ModelAdmin):
+@admin.register(DeadLetterReplay)
+class DeadLetterReplayAdmin(ViewOnly, QuantumTableAdmin):
     list_display = [
         "requested_at",
         "type",
@@ -157,15 +237,3 @@ class DeadLetterReplayAdmin(OffTheIndex, ViewOnly, admin.ModelAdmin):
     @admin.display(description="state", ordering="outcome")
     def state(self, replay: Model) -> str:
         return replay_state(requested_at=replay.requested_at, outcome=replay.get_outcome_display())
-
-
-def register_message_tables(
-    outbox: type[Model], inbox: type[Model], dead_letters: type[Model], job_runs: type[Model]
-) -> None:
-    admin.site.register(outbox, OutboxMessageAdmin)
-    admin.site.register(inbox, InboxMessageAdmin)
-    admin.site.register(dead_letters, DeadLetterAdmin)
-    admin.site.register(
-        apps.get_model(dead_letters._meta.app_label, "DeadLetterReplay"), DeadLetterReplayAdmin
-    )
-    admin.site.register(job_runs, JobRunAdmin)

@@ -12,9 +12,9 @@ from functools import cached_property
 from typing import Any
 
 from django.apps import apps
-from django.db import models
 
 from messaging.contract import Message
+from messaging.models import DeadLetter, InboxMessage, JobRun, OutboxMessage
 from messaging.receiver import BurialHandler, Handler, Outcome, Receiver
 from messaging.sender import Sender
 
@@ -38,12 +38,11 @@ class Endpoint:
 
     @cached_property
     def sender(self) -> Sender:
-        return Sender(app_label=self.app_label, quantum=self.quantum)
+        return Sender(quantum=self.quantum)
 
     @cached_property
     def receiver(self) -> Receiver:
         return Receiver(
-            app_label=self.app_label,
             quantum=self.quantum,
             handlers=self._handlers,
             on_burial=self._on_burial,
@@ -55,21 +54,11 @@ class Endpoint:
     def receive(self, raw: Any) -> Outcome:
         return self.receiver.receive(raw)
 
-    @property
-    def outbox(self) -> type[models.Model]:
-        return self.sender.outbox
-
-    @property
-    def inbox(self) -> type[models.Model]:
-        return self.receiver.inbox
-
-    @property
-    def dead_letters(self) -> type[models.Model]:
-        return self.receiver.dead_letters
-
-    @cached_property
-    def job_runs(self) -> type[models.Model]:
-        return apps.get_model(self.app_label, "JobRun")
+    # The kernel's tables, the same for every quantum: query them with .using(endpoint.quantum).
+    outbox = OutboxMessage
+    inbox = InboxMessage
+    dead_letters = DeadLetter
+    job_runs = JobRun
 
 
 _endpoints: dict[str, Endpoint] = {}

@@ -29,7 +29,7 @@ class InlineSender(Sender):
 
 
 def inline_sender_install(endpoint: Endpoint) -> None:
-    endpoint.sender = InlineSender(app_label=endpoint.app_label, quantum=endpoint.quantum)
+    endpoint.sender = InlineSender(quantum=endpoint.quantum)
 
 
 @contextmanager

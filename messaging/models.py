@@ -1,10 +1,25 @@
-"""The kernel's tables, declared abstract: each quantum makes them concrete in its own database.
+"""The kernel's tables, declared once and migrated into every quantum's database (not `default`).
 
 A quantum's outbox holds what it sent, its inbox what it applied, its dead letters what it could not.
-They carry no foreign keys, so they never tie one database to another.
+Being in every quantum's database, they are always queried with `.using(quantum)`: the database
+router refuses a query that names none. They carry no foreign keys, so they never tie one database
+to another.
 """
 
+from django.conf import settings
 from django.db import models
+
+
+def seen_permission(quantum: str) -> str:
+    """Seeing a quantum's kernel rows is granted per quantum: billing's dead letters carry sealed
+    card data, which only billing administrators may see."""
+    return f"see_{quantum}_messages"
+
+
+def replay_permission(quantum: str) -> str:
+    """Replaying runs a handler again (for billing, one that opens card data): a permission of its
+    own, per quantum, not implied by seeing the letters."""
+    return f"replay_{quantum}_deadletters"
 
 
 class OutboxMessage(models.Model):
@@ -30,18 +45,17 @@ class OutboxMessage(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        abstract = True
         ordering = ["created_at"]
         indexes = [
             models.Index(
                 fields=["resend_at"],
                 condition=models.Q(confirmed_at__isnull=True),
-                name="%(app_label)s_ob_due",
+                name="messaging_ob_due",
             ),
             models.Index(
                 fields=["confirmed_at"],
                 condition=models.Q(confirmed_at__isnull=False),
-                name="%(app_label)s_ob_done",
+                name="messaging_ob_done",
             ),
         ]
 
@@ -65,18 +79,17 @@ class InboxMessage(models.Model):
     confirmation_due = models.BooleanField(default=False)
 
     class Meta:
-        abstract = True
         ordering = ["-first_received_at"]
         indexes = [
             models.Index(
                 fields=["applied_at"],
                 condition=models.Q(applied_at__isnull=False),
-                name="%(app_label)s_ib_done",
+                name="messaging_ib_done",
             ),
             models.Index(
                 fields=["sender"],
                 condition=models.Q(confirmation_due=True),
-                name="%(app_label)s_ib_confirm",
+                name="messaging_ib_confirm",
             ),
         ]
 
@@ -94,11 +107,17 @@ class DeadLetter(models.Model):
     dead_since = models.DateTimeField()
 
     class Meta:
-        abstract = True
         ordering = ["-dead_since"]
-        # Replaying runs a handler again (for billing, one that opens card data): a permission of
-        # its own, not implied by seeing the letters.
-        permissions = [("replay_deadletter", "Can replay a dead letter")]
+        permissions = [
+            *(
+                (seen_permission(quantum), f"Can see the messages and job runs of {quantum}")
+                for quantum in settings.MESSAGING_QUANTA
+            ),
+            *(
+                (replay_permission(quantum), f"Can replay the dead letters of {quantum}")
+                for quantum in settings.MESSAGING_QUANTA
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type or 'unreadable message'} ({self.message_id})"
@@ -126,7 +145,6 @@ class DeadLetterReplay(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        abstract = True
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
@@ -147,7 +165,6 @@ class JobRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
-        abstract = True
         ordering = ["job"]
 
     def __str__(self) -> str:

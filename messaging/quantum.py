@@ -7,8 +7,6 @@ from importlib import import_module
 
 from django.apps import AppConfig
 
-from messaging.endpoint import register
-
 
 class QuantumConfig(AppConfig):
     """Subclass it as `quantum.QuantumConfig`: were the class itself imported into a quantum's
@@ -17,4 +15,7 @@ class QuantumConfig(AppConfig):
     database: str
 
     def ready(self) -> None:
+        # Not at the top: the endpoint names the kernel's models, which load after the app configs.
+        from messaging.endpoint import register
+
         register(import_module(f"{self.name}.endpoint").endpoint)

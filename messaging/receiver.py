@@ -12,11 +12,9 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from functools import cached_property
 from typing import Any
 
 from celery import current_app
-from django.apps import apps
 from django.conf import settings
 from django.db import (
     DatabaseError,
@@ -33,6 +31,7 @@ from messaging.backoff import backoff_delay
 from messaging.contract import ContractViolation, Envelope, Message
 from messaging.errors import describe_error
 from messaging.flow import flow
+from messaging.models import DeadLetter, InboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -69,30 +68,23 @@ def retry_delay(deliveries: int) -> float:
 
 
 class Receiver:
+    inbox = InboxMessage
+    dead_letters = DeadLetter
+
     def __init__(
         self,
         *,
-        app_label: str,
         quantum: str,
         handlers: Mapping[type[Message], Handler],
         on_burial: Mapping[type[Message], BurialHandler] | None = None,
     ) -> None:
         """`on_burial` lets the receiver react when a message of that contract is given up on
         (typically by telling its sender), in the same transaction that stores the dead letter."""
-        self.app_label = app_label
         self.quantum = quantum
         self.handlers = {(contract.TYPE, contract.VERSION): h for contract, h in handlers.items()}
         self._burial_handlers = {
             (contract.TYPE, contract.VERSION): h for contract, h in (on_burial or {}).items()
         }
-
-    @cached_property
-    def inbox(self) -> type[models.Model]:
-        return apps.get_model(self.app_label, "InboxMessage")
-
-    @cached_property
-    def dead_letters(self) -> type[models.Model]:
-        return apps.get_model(self.app_label, "DeadLetter")
 
     def receive(self, raw: Any) -> Outcome:
         try:

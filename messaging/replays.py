@@ -9,21 +9,16 @@ import logging
 from collections.abc import Iterable
 
 from celery import current_app
-from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
 
 from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
-from messaging.models import ReplayOutcome
+from messaging.models import DeadLetterReplay, ReplayOutcome
 
 logger = logging.getLogger(__name__)
 
 REPLAY_TASK = "messaging.replay_dead_letter"
-
-
-def replays_of(quantum: str) -> type[models.Model]:
-    return apps.get_model(endpoint_for(quantum).app_label, "DeadLetterReplay")
 
 
 def dead_letters_replay_request(
@@ -31,7 +26,7 @@ def dead_letters_replay_request(
 ) -> tuple[int, str | None]:
     """Records a replay of each letter and queues it on the quantum's queue; returns how many
     were queued and, if the broker refused, why (those not queued are marked so)."""
-    replays = replays_of(quantum).objects.using(quantum)
+    replays = DeadLetterReplay.objects.using(quantum)
     with transaction.atomic(using=quantum):
         requested = [
             replays.create(
@@ -61,7 +56,7 @@ def dead_letter_replay_run(*, quantum: str, replay_id: int) -> str:
     """Replays the letter of a queued request and records how it ended. A request already finished
     (the broker delivered the task again) is left as it is."""
     endpoint = endpoint_for(quantum)
-    replays = replays_of(quantum).objects.using(quantum)
+    replays = DeadLetterReplay.objects.using(quantum)
     replay = replays.get(pk=replay_id)
     if replay.finished_at is not None:
         return replay.outcome

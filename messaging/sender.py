@@ -9,11 +9,9 @@ still arrives. The outbox row is the record of truth, never the queue.
 import logging
 import uuid
 from datetime import timedelta
-from functools import cached_property
 from typing import Any
 
 from celery import current_app
-from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -24,6 +22,7 @@ from messaging.backoff import backoff_delay
 from messaging.contract import Envelope, Message
 from messaging.errors import describe_error
 from messaging.flow import current_correlation_id, flow
+from messaging.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +40,10 @@ def resend_delay(sends: int) -> float:
 
 
 class Sender:
-    def __init__(self, *, app_label: str, quantum: str) -> None:
-        self.app_label = app_label
-        self.quantum = quantum
+    outbox = OutboxMessage
 
-    @cached_property
-    def outbox(self) -> type[models.Model]:
-        return apps.get_model(self.app_label, "OutboxMessage")
+    def __init__(self, *, quantum: str) -> None:
+        self.quantum = quantum
 
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
         message_id = uuid.uuid4()

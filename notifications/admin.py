@@ -3,14 +3,10 @@ pauses sending for maintenance."""
 
 from django.contrib import admin, messages
 
-from messaging.admin import NoEditing, ViewOnly, register_message_tables
+from messaging.admin import NoEditing, ViewOnly
 from notifications.models import (
-    DeadLetter,
     DeliveryAttempt,
-    InboxMessage,
-    JobRun,
     Notification,
-    OutboxMessage,
     SendingSwitch,
 )
 from notifications.services import (
@@ -19,8 +15,6 @@ from notifications.services import (
     notifications_resume,
     sending_switch,
 )
-
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)
 
 
 class DeliveryAttemptInline(admin.TabularInline):

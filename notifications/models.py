@@ -12,7 +12,6 @@ from message_contracts.notifications import (
     Channel,
     NotificationType,
 )
-from messaging import models as messaging
 
 
 class Notification(models.Model):
@@ -90,23 +89,3 @@ class SendingSwitch(models.Model):
 
     def __str__(self) -> str:
         return "Sending paused" if self.paused else "Sending on"
-
-
-class OutboxMessage(messaging.OutboxMessage):
-    pass
-
-
-class InboxMessage(messaging.InboxMessage):
-    pass
-
-
-class DeadLetter(messaging.DeadLetter):
-    pass
-
-
-class DeadLetterReplay(messaging.DeadLetterReplay):
-    pass
-
-
-class JobRun(messaging.JobRun):
-    pass

@@ -14,7 +14,8 @@ from django.db import DatabaseError, models
 from messaging.admin import replay_state
 from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
-from messaging.replays import dead_letters_replay_request, replays_of
+from messaging.models import DeadLetterReplay
+from messaging.replays import dead_letters_replay_request
 from operations.trace import envelope_correlation_id
 
 
@@ -90,7 +91,7 @@ def dead_letters_replay(
 
 def _latest_replays(quantum: str, letter_ids: list[int]) -> dict[int, models.Model]:
     latest = {}
-    replays = replays_of(quantum).objects.using(quantum).filter(letter_id__in=letter_ids)
+    replays = DeadLetterReplay.objects.using(quantum).filter(letter_id__in=letter_ids)
     for replay in replays.order_by("requested_at"):
         latest[replay.letter_id] = replay
     return latest

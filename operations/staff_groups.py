@@ -28,8 +28,10 @@ def staff_group_permissions() -> dict[str, list[str]]:
         BILLING_ADMINISTRATORS: [
             *_view_every_model("billing_quantum"),
             "billing_quantum.retry_paymentalert",
+            # Billing's outbox, inbox, dead letters and job runs (messaging keeps every quantum's).
+            "messaging.see_billing_messages",
             # Billing's dead letters include card registrations: replaying one opens card data.
-            "billing_quantum.replay_deadletter",
+            "messaging.replay_billing_deadletters",
             "customer_quantum.view_cardsummary",
         ],
         # UC-9 and the phone: find customers and tickets, file a ticket for a caller, follow it.
@@ -49,6 +51,7 @@ def staff_group_permissions() -> dict[str, list[str]]:
         # UC-6: ticket operations, expert performance and the financial facts.
         MANAGERS: [
             *_view_every_model("analytics"),
+            "messaging.see_analytics_messages",
             "analytics.view_reports",
             "ticketing.view_ticket",
             "ticketing.view_assignment",

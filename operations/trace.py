@@ -25,7 +25,7 @@ from django.utils import timezone
 from config.durations import human_duration
 from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
-from messaging.replays import replays_of
+from messaging.models import DeadLetterReplay, seen_permission
 
 # The message contracts' names for what staff look for: `reference` is what a notification is
 # about (a ticket's id).
@@ -225,7 +225,7 @@ def _collect(
     received_here = [
         found.id for found in messages.values() if found.id and found.receiver == quantum
     ]
-    for replay in replays_of(quantum).objects.using(quantum).filter(message_id__in=received_here):
+    for replay in DeadLetterReplay.objects.using(quantum).filter(message_id__in=received_here):
         messages[replay.message_id].replays.append(replay)
 
 
@@ -351,7 +351,5 @@ def _clock(moment: datetime) -> str:
 def may_trace(user) -> bool:
     """A trace shows every quantum's messages: it is for staff who may see all of them."""
     return all(
-        user.has_perm(f"{endpoint_for(quantum).app_label}.view_{model}")
-        for quantum in settings.QUANTA
-        for model in ("outboxmessage", "inboxmessage", "deadletter")
+        user.has_perm(f"messaging.{seen_permission(quantum)}") for quantum in settings.QUANTA
     )

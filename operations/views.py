@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from messaging.endpoint import endpoint_for
+from messaging.admin import quanta_seen_by
+from messaging.models import replay_permission
 from operations.dead_letters import dead_letters_listed, dead_letters_replay
 from operations.forms import DeadLetterFilterForm, ReplayForm, TraceForm
 from operations.health import web_readiness
@@ -71,11 +72,11 @@ def quanta_status(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def dead_letters(request: HttpRequest) -> HttpResponse:
     """Every quantum's dead letters the user may see, in one list; replays go to each letter's
-    own quantum's worker and need that quantum's `replay_deadletter`."""
-    viewable = [q for q in settings.QUANTA if _may(request, q, "view_deadletter")]
+    own quantum's worker and need that quantum's `messaging.replay_<quantum>_deadletters`."""
+    viewable = quanta_seen_by(request.user)
     if not viewable:
         raise PermissionDenied
-    replayable = [q for q in viewable if _may(request, q, "replay_deadletter")]
+    replayable = [q for q in viewable if request.user.has_perm(f"messaging.{replay_permission(q)}")]
     if request.method == "POST":
         form = ReplayForm(request.POST, quanta=replayable)
         if form.is_valid():
@@ -140,10 +141,6 @@ def message_trace_page(request: HttpRequest) -> HttpResponse:
             "diagram": sequence_diagram(lifelines=trace.lifelines, rows=rows),
         },
     )
-
-
-def _may(request: HttpRequest, quantum: str, codename: str) -> bool:
-    return request.user.has_perm(f"{endpoint_for(quantum).app_label}.{codename}")
 
 
 def _chosen_quantum(request: HttpRequest, viewable: list[str]) -> tuple[str | None, int]:

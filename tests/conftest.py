@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from config.celery import app as celery_app
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.tickets import TicketCreated
+from messaging.models import DeadLetter
 from tests.customer_quantum.factories import CustomerFactory
-from ticketing.models import DeadLetter as TicketingDeadLetter
 
 
 class MemoryBroker:
@@ -143,7 +143,7 @@ def envelope_of():
     def publish(message) -> dict:
         with transaction.atomic(using="customer"):
             message_id = customer_endpoint.publish(message)
-        outbox = customer_endpoint.outbox.objects.get(pk=message_id)
+        outbox = customer_endpoint.outbox.objects.using("customer").get(pk=message_id)
         return {
             "id": str(outbox.id),
             "type": outbox.type,
@@ -162,9 +162,9 @@ def dead_letter(ticket_created, envelope_of):
     """Buries a TicketCreated (or the envelope given) among a quantum's dead letters, ticketing's
     unless told otherwise, as a handler that kept failing would have."""
 
-    def bury(envelope=None, *, letters=TicketingDeadLetter) -> models.Model:
+    def bury(envelope=None, *, quantum: str = "ticketing") -> models.Model:
         envelope = envelope or envelope_of(ticket_created())
-        return letters.objects.create(
+        return DeadLetter.objects.using(quantum).create(
             message_id=envelope.get("id"),
             type="TicketCreated",
             sender="customer",

@@ -5,15 +5,11 @@ from django.contrib import admin
 from django.core.paginator import Paginator
 
 from message_contracts.tickets import DeviceCategory
-from messaging.admin import NoEditing, register_message_tables
+from messaging.admin import NoEditing
 from ticketing.models import (
     Article,
     Assignment,
-    DeadLetter,
     Expert,
-    InboxMessage,
-    JobRun,
-    OutboxMessage,
     SupportContract,
     Ticket,
     UnassignedTicketAlert,
@@ -242,6 +238,3 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ["device_category"]
     search_fields = ["title", "body"]
     list_select_related = ["author"]
-
-
-register_message_tables(OutboxMessage, InboxMessage, DeadLetter, JobRun)

@@ -18,7 +18,6 @@ from message_contracts.tickets import (
     DeviceCategory,
     Priority,
 )
-from messaging import models as messaging
 
 
 def validate_device_categories(value: object) -> None:
@@ -237,23 +236,3 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class OutboxMessage(messaging.OutboxMessage):
-    pass
-
-
-class InboxMessage(messaging.InboxMessage):
-    pass
-
-
-class DeadLetter(messaging.DeadLetter):
-    pass
-
-
-class DeadLetterReplay(messaging.DeadLetterReplay):
-    pass
-
-
-class JobRun(messaging.JobRun):
-    pass

@@ -128,7 +128,8 @@ def unconfirmed_messages(since: datetime) -> int:
 
     return sum(
         endpoint_for(quantum)
-        .outbox.objects.filter(created_at__gte=since, confirmed_at__isnull=True)
+        .outbox.objects.using(quantum)
+        .filter(created_at__gte=since, confirmed_at__isnull=True)
         .count()
         for quantum in QUANTA
     )
@@ -158,17 +159,20 @@ def deliveries(workload: str, since: datetime, until: datetime) -> dict:
     message_type, receiver = MESSAGE_OF[workload]
     sent = dict(
         endpoint_for("customer")
-        .outbox.objects.filter(type=message_type, created_at__gte=since, created_at__lt=until)
+        .outbox.objects.using("customer")
+        .filter(type=message_type, created_at__gte=since, created_at__lt=until)
         .values_list("id", "created_at")
     )
     confirmed = (
         endpoint_for("customer")
-        .outbox.objects.filter(pk__in=list(sent), confirmed_at__isnull=False)
+        .outbox.objects.using("customer")
+        .filter(pk__in=list(sent), confirmed_at__isnull=False)
         .count()
     )
     applied = dict(
         endpoint_for(receiver)
-        .inbox.objects.filter(pk__in=list(sent), applied_at__isnull=False)
+        .inbox.objects.using(receiver)
+        .filter(pk__in=list(sent), applied_at__isnull=False)
         .values_list("message_id", "applied_at")
     )
     lags = [

@@ -63,8 +63,8 @@ def summary(figures: dict) -> dict:
 
 
 def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
-    from customer_quantum.models import OutboxMessage
     from messaging.endpoint import endpoint_for
+    from messaging.models import OutboxMessage
 
     api = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
     portal = Client(HTTP_HOST="127.0.0.1")
@@ -86,7 +86,12 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
         return api.post("/api/customer/cards/", CARD, content_type="application/json")
 
     def newest(message_type: str) -> OutboxMessage:
-        return OutboxMessage.objects.filter(type=message_type).order_by("-created_at").first()
+        return (
+            OutboxMessage.objects.using("customer")
+            .filter(type=message_type)
+            .order_by("-created_at")
+            .first()
+        )
 
     def handled(receiver: str, message_type: str, send: Callable[[], object]) -> dict:
         """The receiver's cost only: the envelope is read from the outbox beforehand."""

@@ -31,13 +31,16 @@ STEP_PROGRESS = {"accept": "accepted", "start": "in_progress", "complete": "comp
 def unconfirmed_messages() -> int:
     """Messages of every quantum its receiver has not yet confirmed (applied, or buried)."""
     return sum(
-        endpoint.outbox.objects.filter(confirmed_at__isnull=True).count()
+        endpoint.outbox.objects.using(endpoint.quantum).filter(confirmed_at__isnull=True).count()
         for endpoint in endpoints()
     )
 
 
 def dead_letters() -> dict[str, int]:
-    return {endpoint.quantum: endpoint.dead_letters.objects.count() for endpoint in endpoints()}
+    return {
+        endpoint.quantum: endpoint.dead_letters.objects.using(endpoint.quantum).count()
+        for endpoint in endpoints()
+    }
 
 
 def ticket_effects(operations: list[Operation]) -> list[int]:
@@ -79,7 +82,8 @@ def plan_effects(operations: list[Operation]) -> list[int]:
     sent = defaultdict(list)
     for message_id, correlation_id in (
         endpoint_for("customer")
-        .outbox.objects.filter(
+        .outbox.objects.using("customer")
+        .filter(
             type="SupportPlanChosen",
             correlation_id__in=[o.detail["correlation_id"] for o in operations],
         )
@@ -88,9 +92,8 @@ def plan_effects(operations: list[Operation]) -> list[int]:
         sent[str(correlation_id)].append(message_id)
     applied = set(
         endpoint_for("billing")
-        .inbox.objects.filter(
-            message_id__in=[m for ids in sent.values() for m in ids], applied_at__isnull=False
-        )
+        .inbox.objects.using("billing")
+        .filter(message_id__in=[m for ids in sent.values() for m in ids], applied_at__isnull=False)
         .values_list("message_id", flat=True)
     )
     effects = [

@@ -32,7 +32,9 @@ def payment_recorded(**changes) -> dict:
     }
     with transaction.atomic(using="billing"):
         message_id = billing_endpoint.publish(PaymentRecorded(**(fields | changes)))
-    return envelope_of(billing_endpoint.outbox.objects.get(pk=message_id), sender="billing")
+    return envelope_of(
+        billing_endpoint.outbox.objects.using("billing").get(pk=message_id), sender="billing"
+    )
 
 
 def test_a_payment_fact_is_stored_once():

@@ -12,9 +12,10 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connections, router
 from django.test.utils import CaptureQueriesContext
 
-from config.database_router import IDENTITY_DATABASE
+from config.database_router import IDENTITY_DATABASE, UnroutedKernelQuery
 from customer_quantum.models import Customer
 from customer_quantum.models import Ticket as CustomerTicket
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory
 from ticketing.models import Ticket as TicketingTicket
 
@@ -54,6 +55,29 @@ def test_a_quantums_models_live_and_migrate_only_in_its_database(model):
         alias for alias in settings.DATABASES if router.allow_migrate_model(alias, model)
     ]
     assert migrated_into == [own]
+
+
+@pytest.mark.parametrize(
+    "model",
+    list(apps.get_app_config("messaging").get_models()),
+    ids=lambda model: model._meta.label,
+)
+def test_the_kernels_tables_migrate_into_every_quantums_database_and_not_identitys(model):
+    migrated_into = [
+        alias for alias in settings.DATABASES if router.allow_migrate_model(alias, model)
+    ]
+
+    assert sorted(migrated_into) == sorted(settings.QUANTA)
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_query_of_a_kernel_table_that_names_no_quantum_is_refused():
+    with pytest.raises(UnroutedKernelQuery, match=r"name one with \.using"):
+        OutboxMessage.objects.exists()
+    with pytest.raises(UnroutedKernelQuery):
+        OutboxMessage.objects.update(resend_at=None)
+
+    assert not OutboxMessage.objects.using("customer").exists()
 
 
 def test_no_relation_leaves_its_database():

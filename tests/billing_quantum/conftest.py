@@ -51,7 +51,9 @@ def from_customer():
     def publish(message) -> dict:
         with transaction.atomic(using="customer"):
             message_id = customer_endpoint.publish(message)
-        return envelope_of(customer_endpoint.outbox.objects.get(pk=message_id), sender="customer")
+        return envelope_of(
+            customer_endpoint.outbox.objects.using("customer").get(pk=message_id), sender="customer"
+        )
 
     return publish
 

@@ -12,8 +12,9 @@ from nacl.secret import SecretBox
 from nacl.utils import random as random_bytes
 
 from billing_quantum.endpoint import endpoint
-from billing_quantum.models import BillingAccount, Card, DeadLetter, OutboxMessage
+from billing_quantum.models import BillingAccount, Card
 from billing_quantum.services import UNREADABLE_REASON
+from messaging.models import DeadLetter, OutboxMessage
 from messaging.receiver import Outcome, RetryLater
 from tests.billing_quantum.traces import appears, database_dump, seal, stored_number
 
@@ -23,9 +24,9 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 def told_customer(type_: str) -> list[dict]:
     return [
         row.payload
-        for row in OutboxMessage.objects.filter(type=type_, receiver="customer").order_by(
-            "created_at"
-        )
+        for row in OutboxMessage.objects.using("billing")
+        .filter(type=type_, receiver="customer")
+        .order_by("created_at")
     ]
 
 
@@ -157,7 +158,7 @@ def test_card_data_billing_cannot_open_is_dead_lettered_and_the_card_rejected(
 
     assert endpoint.receive(envelope) == Outcome.DEAD_LETTERED
 
-    letter = DeadLetter.objects.get()
+    letter = DeadLetter.objects.using("billing").get()
     assert letter.type == "CardRegistered"
     assert letter.deliveries == 1  # no retry can open it
     assert letter.error.startswith(reason)
@@ -194,7 +195,7 @@ def test_opened_data_that_is_not_card_data_is_dead_lettered_naming_fields_not_va
 
     assert endpoint.receive(envelope) == Outcome.DEAD_LETTERED
 
-    error = DeadLetter.objects.get().error
+    error = DeadLetter.objects.using("billing").get().error
     assert error == reason
     assert "4242" not in error
     assert told_customer("CardRejected")[0]["reason"] == UNREADABLE_REASON
@@ -250,10 +251,10 @@ def test_billing_without_its_keys_retries_rather_than_giving_up(
     with pytest.raises(RetryLater):
         endpoint.receive(envelope)
 
-    assert endpoint.inbox.objects.get().last_error == (
+    assert endpoint.inbox.objects.using(endpoint.quantum).get().last_error == (
         "ImproperlyConfigured: CARD_SEALING_PRIVATE_KEYS is not set: billing holds no card keys"
     )
-    assert not DeadLetter.objects.exists()
+    assert not DeadLetter.objects.using("billing").exists()
     assert told_customer("CardRejected") == []
 
 
@@ -270,7 +271,7 @@ def test_a_registration_that_fails_every_delivery_is_buried_and_the_card_rejecte
     assert endpoint.receive(envelope) == Outcome.DEAD_LETTERED
 
     assert "CARD_STORAGE_KEY_ID 'store-missing' is not in CARD_STORAGE_KEYS" in (
-        DeadLetter.objects.get().error
+        DeadLetter.objects.using("billing").get().error
     )
     assert not Card.objects.exists()
     [rejected] = told_customer("CardRejected")

@@ -22,7 +22,6 @@ from billing_quantum.jobs import (
 from billing_quantum.models import (
     Invoice,
     InvoiceCounter,
-    OutboxMessage,
     Payment,
     PaymentAlert,
     PaymentChunk,
@@ -31,6 +30,7 @@ from billing_quantum.models import (
 )
 from billing_quantum.payment_provider import SimulatedPaymentProvider
 from billing_quantum.services import payment_charge, payments_open
+from messaging.models import OutboxMessage
 from tests.billing_quantum.conftest import active_card_add
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -42,7 +42,10 @@ TIMES_OUT = "4000000000000259"
 
 
 def published(type_: str) -> list[dict]:
-    return [row.payload for row in OutboxMessage.objects.filter(type=type_).order_by("created_at")]
+    return [
+        row.payload
+        for row in OutboxMessage.objects.using("billing").filter(type=type_).order_by("created_at")
+    ]
 
 
 def test_an_approved_charge_is_paid_invoiced_and_sent_to_the_customer(
@@ -85,14 +88,16 @@ def test_an_approved_charge_is_paid_invoiced_and_sent_to_the_customer(
         "29.90",
         PERIOD,
     )
-    assert OutboxMessage.objects.get(type="InvoiceIssued").receiver == "customer"
+    assert OutboxMessage.objects.using("billing").get(type="InvoiceIssued").receiver == "customer"
     [fact] = published("PaymentRecorded")
     assert (fact["outcome"], fact["invoice_number"], fact["amount"]) == (
         "charged",
         invoice.number,
         "29.90",
     )
-    assert OutboxMessage.objects.get(type="PaymentRecorded").receiver == "analytics"
+    assert (
+        OutboxMessage.objects.using("billing").get(type="PaymentRecorded").receiver == "analytics"
+    )
     assert SimulatedProviderCharge.objects.get().idempotency_key == f"payment-7-{PERIOD}-1"
     assert PaymentAlert.objects.count() == 0
 
@@ -193,7 +198,7 @@ def test_a_dry_run_counts_and_writes_nothing(account_to_bill):
     assert (summary.counts["to_charge"], summary.counts["skipped"]) == (1, 1)
     assert "dry run" in str(summary)
     assert Payment.objects.count() == SimulatedProviderCharge.objects.count() == 0
-    assert OutboxMessage.objects.count() == 0
+    assert OutboxMessage.objects.using("billing").count() == 0
 
 
 def test_retrying_a_decline_charges_the_newest_card_under_a_new_key(account_to_bill, month_billed):
@@ -235,7 +240,9 @@ def test_the_card_number_is_in_no_message_and_no_log(account_to_bill, caplog, mo
         month_billed(PERIOD)
         payment_alerts_retry()
 
-    everything = caplog.text + str(list(OutboxMessage.objects.values_list("payload", flat=True)))
+    everything = caplog.text + str(
+        list(OutboxMessage.objects.using("billing").values_list("payload", flat=True))
+    )
     everything += str(list(PaymentAlert.objects.values_list("reason", flat=True)))
     for number in (APPROVES, DECLINES, TIMES_OUT):
         assert number not in everything
@@ -330,7 +337,7 @@ def test_a_bad_period_is_refused_with_one_line_and_nothing_written(account_to_bi
         call_command("run_payment_job", "--period", period)
 
     assert "\n" not in str(refused.value)
-    assert Payment.objects.count() == OutboxMessage.objects.count() == 0
+    assert Payment.objects.count() == OutboxMessage.objects.using("billing").count() == 0
 
 
 @pytest.mark.parametrize(
@@ -369,7 +376,7 @@ def test_a_month_not_over_yet_is_refused_with_one_line_and_nothing_written(
         call_command("run_payment_job", "--period", period, *dry_run)
 
     assert "\n" not in str(refused.value)
-    assert Payment.objects.count() == OutboxMessage.objects.count() == 0
+    assert Payment.objects.count() == OutboxMessage.objects.using("billing").count() == 0
     assert SimulatedProviderCharge.objects.count() == 0
 
 

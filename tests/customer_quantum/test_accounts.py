@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from customer_quantum.models import Customer, OutboxMessage, SupportPlan
+from customer_quantum.models import Customer, SupportPlan
+from messaging.models import OutboxMessage
 from notifications.endpoint import endpoint as notifications
 from notifications.services import notifications_send_due
 from tests.billing_quantum.traces import envelope_of
@@ -46,7 +47,9 @@ def mails_requested() -> list[tuple[str, str, dict]]:
             row.payload["recipient"]["email"],
             row.payload["context"],
         )
-        for row in OutboxMessage.objects.filter(type="NotificationRequested").order_by("created_at")
+        for row in OutboxMessage.objects.using("customer")
+        .filter(type="NotificationRequested")
+        .order_by("created_at")
     ]
 
 
@@ -159,7 +162,11 @@ def test_each_account_mail_reads_as_it_should_once_notifications_sends_it(mailou
     api.force_authenticate(get_user_model().objects.get(pk=customer.user_id))
     api.patch("/api/customer/profile/", {"email": "alice.new@example.com"})
 
-    for row in OutboxMessage.objects.filter(type="NotificationRequested").order_by("created_at"):
+    for row in (
+        OutboxMessage.objects.using("customer")
+        .filter(type="NotificationRequested")
+        .order_by("created_at")
+    ):
         notifications.receive(envelope_of(row, sender="customer"))
     notifications_send_due()
 
@@ -341,7 +348,7 @@ def test_choosing_a_plan_stores_it_and_tells_billing_the_agreed_price(api, custo
     assert response.data["contract"]["code"] == "standard"
     plan = SupportPlan.objects.get(customer=customer)
     assert (plan.monthly_price, plan.currency) == (Decimal("19.90"), "EUR")
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.using("customer").get()
     assert (message.type, message.receiver) == ("SupportPlanChosen", "billing")
     assert message.payload | {"chosen_at": None} == {
         "customer_id": customer.id,
@@ -361,7 +368,10 @@ def test_changing_the_plan_tells_billing_again_but_choosing_the_same_does_not(ap
         api.post("/api/customer/plan/", {"contract_code": code}, format="json")
 
     assert SupportPlan.objects.get(customer=customer).contract_id == "premium"
-    assert [m.payload["contract_code"] for m in OutboxMessage.objects.all()] == ["basic", "premium"]
+    assert [m.payload["contract_code"] for m in OutboxMessage.objects.using("customer").all()] == [
+        "basic",
+        "premium",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -379,7 +389,7 @@ def test_an_unknown_or_retired_contract_is_refused(api, code, reason):
     assert response.status_code == 400
     assert response.data["contract_code"] == [reason]
     assert not SupportPlan.objects.exists()
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("customer").exists()
 
 
 def test_a_customer_without_a_plan_is_told_so(api):

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from customer_quantum.models import OutboxMessage, Ticket
+from customer_quantum.models import Ticket
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -37,7 +38,7 @@ def test_submitting_a_ticket_answers_201_with_the_stored_ticket(
 def test_submission_stores_a_ticket_created_message_for_ticketing(api, customer):
     response = api.post(TICKETS, VALID, format="json")
 
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.using("customer").get()
     assert (message.type, message.version, message.receiver) == ("TicketCreated", 2, "ticketing")
     assert message.payload["customer_region"] == customer.region
     assert message.payload["ticket_id"] == response.data["id"]
@@ -62,7 +63,7 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_stored(api, change, 
     assert response.status_code == 400
     assert reason in str(response.data[field][0])
     assert not Ticket.objects.exists()
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("customer").exists()
 
 
 def test_description_and_priority_are_optional(api):

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customer_quantum.models import CardSummary, OutboxMessage
+from customer_quantum.models import CardSummary
+from messaging.models import OutboxMessage
 from tests.billing_quantum.traces import unseal
 from tests.customer_quantum.factories import CustomerFactory
 
@@ -52,7 +53,7 @@ def test_a_valid_card_is_accepted_as_pending_with_its_summary(api, customer):
 def test_the_card_data_goes_to_billing_only_sealed_with_its_public_key(settings, api, customer):
     response = api.post(CARDS, VALID, format="json")
 
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.using("customer").get()
     assert (message.type, message.receiver) == ("CardRegistered", "billing")
     assert set(message.payload) == {
         "card_id",
@@ -89,7 +90,9 @@ def test_registering_touches_only_the_customer_database_and_works_with_the_broke
     assert {alias for alias, captured in queries.items() if captured.captured_queries} == {
         "customer"
     }
-    assert OutboxMessage.objects.get().sent_at is None  # the sweep hands it over later
+    assert (
+        OutboxMessage.objects.using("customer").get().sent_at is None
+    )  # the sweep hands it over later
 
 
 @pytest.mark.parametrize(
@@ -126,7 +129,7 @@ def assert_refused(response, field: str, reason: str, number: str = VALID["numbe
     for typed in {number, digits} - {""}:
         assert typed not in response.content.decode()
     assert not CardSummary.objects.exists()
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("customer").exists()
 
 
 @pytest.mark.parametrize(

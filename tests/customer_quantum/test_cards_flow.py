@@ -14,13 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing_quantum.endpoint import endpoint as billing_endpoint
-from billing_quantum.models import Card, DeadLetter
-from billing_quantum.models import OutboxMessage as BillingOutbox
+from billing_quantum.models import Card
 from billing_quantum.services import UNREADABLE_REASON
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import CardSummary
-from customer_quantum.models import OutboxMessage as CustomerOutbox
 from messaging.endpoint import endpoint_for, endpoints
+from messaging.models import DeadLetter, OutboxMessage
 from messaging.receiver import Outcome
 from tests.billing_quantum.traces import (
     appears,
@@ -46,13 +45,15 @@ CARD = {
 
 
 def to_billing(card_id: str, tamper=lambda payload: payload) -> Outcome:
-    row = CustomerOutbox.objects.get(type="CardRegistered", payload__card_id=card_id)
+    row = OutboxMessage.objects.using("customer").get(
+        type="CardRegistered", payload__card_id=card_id
+    )
     envelope = envelope_of(row, sender="customer")
     return billing_endpoint.receive({**envelope, "payload": tamper(envelope["payload"])})
 
 
 def billings_answer_to_customer(card_id: str) -> Outcome:
-    row = BillingOutbox.objects.get(payload__card_id=card_id)
+    row = OutboxMessage.objects.using("billing").get(payload__card_id=card_id)
     return customer_endpoint.receive(envelope_of(row, sender="billing"))
 
 
@@ -104,7 +105,7 @@ def test_altered_card_data_is_dead_lettered_in_billing_and_the_card_rejected(api
 
     assert to_billing(card_id, tamper=flip_a_byte) == Outcome.DEAD_LETTERED
 
-    letter = DeadLetter.objects.get()
+    letter = DeadLetter.objects.using("billing").get()
     assert letter.error.startswith(
         f"the sealed card data does not open with key '{settings.CARD_SEALING_KEY_ID}'"
     )
@@ -121,7 +122,7 @@ def test_card_data_sealed_under_a_key_id_billing_does_not_hold_is_dead_lettered_
 
     assert to_billing(card_id) == Outcome.DEAD_LETTERED
 
-    assert DeadLetter.objects.get().error == (
+    assert DeadLetter.objects.using("billing").get().error == (
         "no card sealing private key has the id 'seal-retired'"
     )
     billings_answer_to_customer(card_id)
@@ -148,12 +149,22 @@ def deliver_queue(queue: str, broker, tamper_card: str | None = None) -> None:
 def admin_pages(client) -> str:
     pages = []
     for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label not in ("customer_quantum", "billing_quantum"):
+        if model._meta.app_label == "messaging":
+            # The kernel's pages, one quantum's rows at a time.
+            shown = [
+                (f"?quantum={quantum}", model._default_manager.using(quantum))
+                for quantum in ("customer", "billing")
+            ]
+        elif model._meta.app_label in ("customer_quantum", "billing_quantum"):
+            shown = [("", model_admin.get_queryset(None))]
+        else:
             continue
         info = model._meta.app_label, model._meta.model_name
-        pages.append(client.get(reverse("admin:{}_{}_changelist".format(*info))))
-        for pk in model_admin.get_queryset(None).values_list("pk", flat=True):
-            pages.append(client.get(reverse("admin:{}_{}_change".format(*info), args=[pk])))
+        for query, rows in shown:
+            pages.append(client.get(reverse("admin:{}_{}_changelist".format(*info)) + query))
+            for pk in rows.values_list("pk", flat=True):
+                change = reverse("admin:{}_{}_change".format(*info), args=[pk])
+                pages.append(client.get(change + query))
     assert {page.status_code for page in pages} == {200}
     return "\n".join(page.content.decode() for page in pages)
 
@@ -203,7 +214,7 @@ def test_the_card_number_and_cvc_are_left_nowhere_in_plaintext(
     assert stored_number(stored.number_ciphertext, stored.key_id) == DIGITS
 
     message_tables = "\n".join(
-        repr(list(table.objects.values()))
+        repr(list(table.objects.using(endpoint.quantum).values()))
         for endpoint in endpoints()
         for table in (endpoint.outbox, endpoint.inbox, endpoint.dead_letters)
     )

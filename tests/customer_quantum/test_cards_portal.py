@@ -4,7 +4,8 @@ what was typed except the card number and CVC, which never come back to the brow
 import pytest
 from django.utils import timezone
 
-from customer_quantum.models import CardSummary, OutboxMessage
+from customer_quantum.models import CardSummary
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -40,7 +41,7 @@ def test_adding_a_card_shows_it_pending_in_the_card_list(portal, customer):
     assert "American Express •••• 0005" in page
     assert f"07/{THIS_YEAR + 2}" in page
     assert "Pending" in page
-    assert OutboxMessage.objects.get().payload["card_id"] == str(summary.id)
+    assert OutboxMessage.objects.using("customer").get().payload["card_id"] == str(summary.id)
 
 
 def test_a_form_with_errors_keeps_what_was_typed_except_the_number_and_cvc(portal):
@@ -57,7 +58,7 @@ def test_a_form_with_errors_keeps_what_was_typed_except_the_number_and_cvc(porta
         assert secret not in page
     assert '<input type="text" name="number"' in page
     assert not CardSummary.objects.exists()
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("customer").exists()
 
 
 def test_each_error_is_shown_next_to_its_field(portal):

@@ -30,7 +30,9 @@ def pending():
 def from_billing(message) -> dict:
     with transaction.atomic(using="billing"):
         message_id = billing_endpoint.publish(message)
-    return envelope_of(billing_endpoint.outbox.objects.get(pk=message_id), sender="billing")
+    return envelope_of(
+        billing_endpoint.outbox.objects.using("billing").get(pk=message_id), sender="billing"
+    )
 
 
 def verified(card: CardSummary, at=ANSWERED_AT) -> dict:

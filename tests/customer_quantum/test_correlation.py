@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from customer_quantum.models import OutboxMessage
+from messaging.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -26,7 +26,7 @@ def test_messages_published_by_a_request_carry_the_callers_correlation_id(api):
     )
 
     assert response["X-Correlation-ID"] == str(flow_id)
-    assert OutboxMessage.objects.get().correlation_id == flow_id
+    assert OutboxMessage.objects.using("customer").get().correlation_id == flow_id
 
 
 def test_a_malformed_correlation_header_is_replaced_not_trusted(client):

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from customer_quantum.models import OutboxMessage, Ticket
+from customer_quantum.models import Ticket
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -35,7 +36,7 @@ def test_a_ticket_filed_by_staff_is_the_customers_and_is_sent_to_ticketing(admin
     ticket = Ticket.objects.get()
     assert response.status_code == 302
     assert (ticket.customer, ticket.status, ticket.priority) == (customer, "submitted", "high")
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.using("customer").get()
     assert (message.type, message.version) == ("TicketCreated", 2)
     assert message.payload["customer_region"] == "Springfield"
 
@@ -50,4 +51,4 @@ def test_a_bad_ticket_is_refused_field_by_field_and_nothing_is_stored(admin_clie
     assert response.status_code == 200
     assert set(response.context["form"].errors) >= {"title", "device_category"}
     assert not Ticket.objects.exists()
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("customer").exists()

@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 
 from billing_quantum.endpoint import endpoint as billing_endpoint
 from customer_quantum.endpoint import endpoint
-from customer_quantum.models import DeadLetter, Invoice
+from customer_quantum.models import Invoice
 from message_contracts.invoices import InvoiceIssued, InvoiceLine
+from messaging.models import DeadLetter
 from messaging.receiver import Outcome
 from tests.billing_quantum.traces import envelope_of
 from tests.customer_quantum.factories import CustomerFactory, UserFactory
@@ -43,7 +44,9 @@ def invoice_issued(*, customer_id: int, number: str = "2026-000001") -> dict:
     )
     with transaction.atomic(using="billing"):
         message_id = billing_endpoint.publish(message)
-    return envelope_of(billing_endpoint.outbox.objects.get(pk=message_id), sender="billing")
+    return envelope_of(
+        billing_endpoint.outbox.objects.using("billing").get(pk=message_id), sender="billing"
+    )
 
 
 def test_an_issued_invoice_is_kept_once(customer):
@@ -65,7 +68,7 @@ def test_an_issued_invoice_is_kept_once(customer):
 def test_an_invoice_for_an_unknown_customer_goes_to_dead_letters():
     assert endpoint.receive(invoice_issued(customer_id=999_999)) == Outcome.DEAD_LETTERED
 
-    assert "not known here" in DeadLetter.objects.get().error
+    assert "not known here" in DeadLetter.objects.using("customer").get().error
     assert Invoice.objects.count() == 0
 
 

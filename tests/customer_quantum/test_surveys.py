@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customer_quantum.endpoint import endpoint
-from customer_quantum.models import OutboxMessage, SurveyInvitation
+from customer_quantum.models import SurveyInvitation
 from customer_quantum.services.surveys import (
     LINK_SALT,
     SurveyAlreadyAnswered,
@@ -27,6 +27,7 @@ from customer_quantum.services.surveys import (
     survey_submit,
 )
 from message_contracts.notifications import NotificationRequested
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory, TicketFactory
 from tests.customer_quantum.test_ticket_status import envelope
 
@@ -54,18 +55,24 @@ def portal(client, customer_user):
 def survey_invitations_requested() -> list[dict]:
     return [
         row.payload
-        for row in OutboxMessage.objects.filter(type="NotificationRequested")
+        for row in OutboxMessage.objects.using("customer").filter(type="NotificationRequested")
         if row.payload["notification_type"] == "survey_invited"
     ]
 
 
 def surveys_sent() -> list[dict]:
-    return [row.payload for row in OutboxMessage.objects.filter(type="SurveySubmitted")]
+    return [
+        row.payload
+        for row in OutboxMessage.objects.using("customer").filter(type="SurveySubmitted")
+    ]
 
 
 def nothing_changed(invitation: SurveyInvitation, outbox_before: int) -> bool:
     invitation.refresh_from_db()
-    return invitation.used_at is None and OutboxMessage.objects.count() == outbox_before
+    return (
+        invitation.used_at is None
+        and OutboxMessage.objects.using("customer").count() == outbox_before
+    )
 
 
 def expired(invitation: SurveyInvitation) -> SurveyInvitation:
@@ -196,7 +203,9 @@ def test_answering_sends_the_survey_to_analytics_and_uses_the_invitation(
     }
     invitation.refresh_from_db()
     assert invitation.used_at is not None
-    assert OutboxMessage.objects.get(type="SurveySubmitted").receiver == "analytics"
+    assert (
+        OutboxMessage.objects.using("customer").get(type="SurveySubmitted").receiver == "analytics"
+    )
 
 
 def test_the_answer_is_not_kept_in_the_customer_database(portal, invitation):
@@ -215,7 +224,7 @@ def test_the_answer_is_not_kept_in_the_customer_database(portal, invitation):
 
 def test_a_used_link_is_refused_clearly_and_sends_nothing_more(portal, invitation):
     portal.post(survey_path(invitation), {"rating": "5"})
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     shown = portal.get(survey_path(invitation))
     again = portal.post(survey_path(invitation), {"rating": "1"})
@@ -223,12 +232,12 @@ def test_a_used_link_is_refused_clearly_and_sends_nothing_more(portal, invitatio
     assert shown.status_code == again.status_code == 409
     assert "You have already answered this survey" in again.content.decode()
     assert [sent["rating"] for sent in surveys_sent()] == [5]
-    assert OutboxMessage.objects.count() == outbox_before
+    assert OutboxMessage.objects.using("customer").count() == outbox_before
 
 
 def test_an_expired_link_is_refused_clearly_and_stores_nothing(portal, invitation):
     expired(invitation)
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     shown = portal.get(survey_path(invitation))
     sent = portal.post(survey_path(invitation), {"rating": "5"})
@@ -252,7 +261,7 @@ def forged_links(invitation: SurveyInvitation) -> list[str]:
 
 
 def test_a_forged_link_is_a_clear_404_and_stores_nothing(portal, invitation):
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     for link in forged_links(invitation):
         shown = portal.get(link)
@@ -272,7 +281,7 @@ def test_a_link_to_an_unknown_survey_is_a_404(portal):
 
 
 def test_another_customers_link_is_a_404_that_tells_nothing(client, invitation):
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
     stranger = CustomerFactory()
     client.force_login(get_user_model().objects.get(pk=stranger.user_id))
 
@@ -306,7 +315,7 @@ def test_staff_are_told_the_page_is_for_customers(admin_client, invitation):
 def test_a_bad_answer_is_a_400_next_to_its_field_keeping_what_was_typed(
     portal, invitation, answer, field, message
 ):
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
     typed = {"comment": "The expert was great", "would_recommend": "no"} | answer
 
     response = portal.post(survey_path(invitation), typed)
@@ -381,18 +390,18 @@ def test_the_api_takes_one_answer_and_sends_it(api, invitation, customer):
 
 def test_the_api_refuses_a_second_answer_with_a_409(api, invitation):
     api.post(api_survey(invitation.ticket_id), {"rating": 5}, format="json")
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     response = api.post(api_survey(invitation.ticket_id), {"rating": 1}, format="json")
 
     assert response.status_code == 409
     assert "already answered" in response.json()["detail"]
-    assert OutboxMessage.objects.count() == outbox_before
+    assert OutboxMessage.objects.using("customer").count() == outbox_before
 
 
 def test_the_api_refuses_an_expired_survey_with_a_410(api, invitation):
     expired(invitation)
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     response = api.post(api_survey(invitation.ticket_id), {"rating": 5}, format="json")
 
@@ -404,7 +413,7 @@ def test_the_api_refuses_an_expired_survey_with_a_410(api, invitation):
 @pytest.mark.parametrize("whose", ["another customer's", "unknown", "not completed"])
 def test_the_api_answers_404_when_the_customer_has_no_such_survey(api, customer, whose):
     theirs = survey_invitation_create(ticket=TicketFactory(title="Their secret fridge"))
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
     ticket_id = {
         "another customer's": theirs.ticket_id,
         "unknown": uuid.uuid4(),
@@ -440,7 +449,7 @@ def test_the_api_answers_404_when_the_customer_has_no_such_survey(api, customer,
 def test_bad_api_input_is_a_400_naming_the_field_and_nothing_is_stored(
     api, invitation, answer, field
 ):
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     response = api.post(api_survey(invitation.ticket_id), answer, format="json")
 
@@ -450,7 +459,7 @@ def test_bad_api_input_is_a_400_naming_the_field_and_nothing_is_stored(
 
 
 def test_an_anonymous_caller_cannot_answer(invitation):
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     response = APIClient().post(api_survey(invitation.ticket_id), {"rating": 5}, format="json")
 

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from customer_quantum.endpoint import endpoint
-from customer_quantum.models import Customer, DeadLetter, OutboxMessage, Ticket, TicketStatusChange
+from customer_quantum.models import Customer, Ticket, TicketStatusChange
 from message_contracts.tickets import TicketStatusChanged
+from messaging.models import DeadLetter, OutboxMessage
 from messaging.receiver import Outcome
 from tests.customer_quantum.factories import TicketFactory
 
@@ -102,7 +103,7 @@ def test_a_status_for_an_unknown_ticket_goes_to_dead_letters():
     outcome = endpoint.receive(envelope(uuid.uuid4(), 1, "assigned"))
 
     assert outcome == Outcome.DEAD_LETTERED
-    assert "no ticket" in DeadLetter.objects.get().error
+    assert "no ticket" in DeadLetter.objects.using("customer").get().error
 
 
 def test_the_ticket_page_shows_the_timeline(client, customer_user, ticket):
@@ -122,7 +123,8 @@ def test_the_ticket_page_shows_the_timeline(client, customer_user, ticket):
 
 def notifications_requested() -> list[dict]:
     return [
-        message.payload for message in OutboxMessage.objects.filter(type="NotificationRequested")
+        message.payload
+        for message in OutboxMessage.objects.using("customer").filter(type="NotificationRequested")
     ]
 
 

@@ -20,4 +20,4 @@ def test_a_ticket_submission_reads_the_customer_once_and_writes_two_rows(api):
     reads = [sql for sql in statements if sql.startswith("SELECT")]
     writes = [sql.split('"')[1] for sql in statements if sql.startswith(("INSERT", "UPDATE"))]
     assert len(reads) == 1
-    assert writes == ["customer_quantum_ticket", "customer_quantum_outboxmessage"]
+    assert writes == ["customer_quantum_ticket", "messaging_outboxmessage"]

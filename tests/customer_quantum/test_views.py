@@ -3,7 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from customer_quantum.models import OutboxMessage, Ticket
+from customer_quantum.models import Ticket
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -48,7 +49,7 @@ def test_submitting_the_form_stores_the_ticket_and_shows_it(portal, customer):
     assert ticket.customer == customer
     assert response.redirect_chain == [(f"/tickets/{ticket.id}/", 302)]
     assert "your ticket is submitted" in response.content.decode()
-    assert OutboxMessage.objects.get().payload["ticket_id"] == str(ticket.id)
+    assert OutboxMessage.objects.using("customer").get().payload["ticket_id"] == str(ticket.id)
 
 
 def test_an_invalid_form_keeps_what_was_typed_and_names_the_problem(portal):

@@ -14,15 +14,8 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 
 from billing_quantum.card_keys import card_number_encrypt
-from billing_quantum.models import (
-    BillingAccount,
-    Card,
-    CardStatus,
-    DeadLetter,
-    DeadLetterReplay,
-    PaymentAlert,
-)
-from customer_quantum.models import OutboxMessage
+from billing_quantum.models import BillingAccount, Card, CardStatus, PaymentAlert
+from messaging.models import DeadLetter, DeadLetterReplay, OutboxMessage
 from tests.integration.admin_site import admin_action, admin_signed_in
 from tests.integration.billing import PERIOD, customers_to_bill
 from tests.integration.processes import wait_until
@@ -38,7 +31,7 @@ pytestmark = [
 TIMEOUT_SECONDS = 30
 PASSWORD = "billing-admin-password"
 ALERTS = "/admin/billing_quantum/paymentalert/"
-LETTERS = "/admin/billing_quantum/deadletter/"
+LETTERS = "/admin/messaging/deadletter/?quantum=billing"
 
 
 @pytest.fixture
@@ -130,8 +123,10 @@ def test_a_card_registration_replayed_from_the_admin_is_opened_by_billings_worke
     redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
         *keys_with_prefix(settings.CELERY_BROKER_URL, f"{prefix}billing")
     )
-    row = OutboxMessage.objects.get(type="CardRegistered", payload__card_id=card_id)
-    letter = DeadLetter.objects.create(
+    row = OutboxMessage.objects.using("customer").get(
+        type="CardRegistered", payload__card_id=card_id
+    )
+    letter = DeadLetter.objects.using("billing").create(
         message_id=row.id,
         type=row.type,
         sender="customer",
@@ -154,17 +149,21 @@ def test_a_card_registration_replayed_from_the_admin_is_opened_by_billings_worke
     ) as admin:
         queued = admin_action(admin, LETTERS, "replay", letter.pk)
         assert "1 replay(s) queued for the billing worker" in queued
-        assert DeadLetterReplay.objects.get().outcome == ""  # queued: no worker to run it yet
+        assert (
+            DeadLetterReplay.objects.using("billing").get().outcome == ""
+        )  # queued: no worker to run it yet
         billing_worker.start()
         billing_worker.wait_for_log(" ready.", timeout=TIMEOUT_SECONDS)
         replay = wait_until(
-            lambda: DeadLetterReplay.objects.filter(finished_at__isnull=False).first(),
+            lambda: (
+                DeadLetterReplay.objects.using("billing").filter(finished_at__isnull=False).first()
+            ),
             timeout=TIMEOUT_SECONDS,
             what="billing's worker has replayed the card registration",
         )
-        listed = admin.get("/admin/billing_quantum/deadletterreplay/").text
+        listed = admin.get("/admin/messaging/deadletterreplay/?quantum=billing").text
 
     assert (replay.outcome, replay.error) == ("replayed", "")
     assert Card.objects.get(card_id=card_id).status == CardStatus.ACTIVE
-    assert not DeadLetter.objects.exists()
+    assert not DeadLetter.objects.using("billing").exists()
     assert '<td class="field-state">Replayed</td>' in listed

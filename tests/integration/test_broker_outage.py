@@ -2,14 +2,13 @@
 
 import pytest
 
-from customer_quantum.models import OutboxMessage
 from customer_quantum.models import Ticket as CustomerTicket
+from messaging.models import InboxMessage, OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer
 from tests.integration.system import RunningSystem, StartSystem
-from ticketing.models import InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -43,10 +42,10 @@ def test_a_ticket_submitted_while_the_broker_is_down_reaches_ticketing_once_it_i
     fault_report.watch(
         sent=[ticket_id],
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-        inbox=InboxMessage.objects.all(),
+        inbox=InboxMessage.objects.using("ticketing").all(),
     )
     assert CustomerTicket.objects.filter(pk=ticket_id).exists()
-    pending = OutboxMessage.objects.get(payload__ticket_id=ticket_id)
+    pending = OutboxMessage.objects.using("customer").get(payload__ticket_id=ticket_id)
     assert pending.sent_at is None
     assert pending.send_attempts >= 1
     assert pending.last_send_error
@@ -61,12 +60,20 @@ def test_a_ticket_submitted_while_the_broker_is_down_reaches_ticketing_once_it_i
         what="the sweep has sent the ticket and ticketing has stored it",
     )
     wait_until(
-        lambda: OutboxMessage.objects.filter(pk=pending.pk, sent_at__isnull=False).exists(),
+        lambda: (
+            OutboxMessage.objects.using("customer")
+            .filter(pk=pending.pk, sent_at__isnull=False)
+            .exists()
+        ),
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="the customer quantum has marked the message sent",
     )
     wait_until(
-        lambda: OutboxMessage.objects.filter(pk=pending.pk, confirmed_at__isnull=False).exists(),
+        lambda: (
+            OutboxMessage.objects.using("customer")
+            .filter(pk=pending.pk, confirmed_at__isnull=False)
+            .exists()
+        ),
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="ticketing has confirmed the message",
     )

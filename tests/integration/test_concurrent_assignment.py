@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from messaging.models import OutboxMessage
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.system import (
     COMMAND_TIMEOUT_SECONDS,
@@ -17,7 +18,7 @@ from tests.integration.system import (
     system_environment,
     venv_command,
 )
-from ticketing.models import Assignment, Expert, OutboxMessage, Ticket
+from ticketing.models import Assignment, Expert, Ticket
 
 pytestmark = [
     pytest.mark.integration,
@@ -93,7 +94,8 @@ def test_two_runs_at_once_never_assign_a_ticket_twice_nor_overfill_an_expert(
     )
     assert all(expert.held == expert.open_assignments <= CAPACITY for expert in held)
     assert (
-        OutboxMessage.objects.filter(type="TicketStatusChanged").count() == open_assignments.count()
+        OutboxMessage.objects.using("ticketing").filter(type="TicketStatusChanged").count()
+        == open_assignments.count()
     )
 
     # A ticket one run found locked by the other is not lost: it is still queued for the next run.

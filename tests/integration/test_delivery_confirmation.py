@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from customer_quantum.models import OutboxMessage
+from messaging.models import InboxMessage, OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
 from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer, broker_dump
 from tests.integration.system import StartSystem
-from ticketing.models import InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -26,7 +25,7 @@ BURST = 10
 
 
 def all_confirmed() -> bool:
-    return not OutboxMessage.objects.filter(confirmed_at__isnull=True).exists()
+    return not OutboxMessage.objects.using("customer").filter(confirmed_at__isnull=True).exists()
 
 
 @pytest.mark.fault("Redis restarted with its data lost")
@@ -42,7 +41,7 @@ def test_messages_a_broker_lost_with_its_data_still_arrive_once(
     fault_report.watch(
         sent=ids,
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-        inbox=InboxMessage.objects.all(),
+        inbox=InboxMessage.objects.using("ticketing").all(),
     )
     wait_until(
         lambda: broker_dump(private_redis.url, "").count('"TicketCreated"') == BURST,
@@ -63,7 +62,7 @@ def test_messages_a_broker_lost_with_its_data_still_arrive_once(
     fault_report.healed()
     assert fault_report.count() == FaultCounts(sent=BURST, applied=BURST, lost=0, duplicated=0)
     assert TicketingTicket.objects.count() == BURST
-    assert InboxMessage.objects.filter(applied_at__isnull=False).count() == BURST
+    assert InboxMessage.objects.using("ticketing").filter(applied_at__isnull=False).count() == BURST
 
 
 @pytest.mark.fault("worker killed mid-handler")
@@ -83,7 +82,7 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
     fault_report.watch(
         sent=[ticket_id],
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-        inbox=InboxMessage.objects.all(),
+        inbox=InboxMessage.objects.using("ticketing").all(),
     )
     worker.wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
     worker.kill()
@@ -99,7 +98,7 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
     wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="the message is confirmed")
     fault_report.healed()
     assert fault_report.count() == FaultCounts(sent=1, applied=1, lost=0, duplicated=0)
-    inbox = InboxMessage.objects.get()
+    inbox = InboxMessage.objects.using("ticketing").get()
     assert inbox.deliveries >= 2
     assert inbox.applied_at is not None
     assert TicketingTicket.objects.count() == 1

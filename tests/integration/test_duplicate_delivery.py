@@ -3,12 +3,11 @@
 import pytest
 from django.utils import timezone
 
-from customer_quantum.models import OutboxMessage
+from messaging.models import InboxMessage, OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import wait_until
 from tests.integration.system import RunningSystem
-from ticketing.models import InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -21,21 +20,34 @@ DELIVERY_TIMEOUT_SECONDS = 20
 
 def confirmed_outbox_message(ticket_id: str) -> OutboxMessage | None:
     # Confirmed first, so a late confirmation cannot cancel the resend the test asks for next.
-    return OutboxMessage.objects.filter(
-        payload__ticket_id=ticket_id, confirmed_at__isnull=False
-    ).first()
+    return (
+        OutboxMessage.objects.using("customer")
+        .filter(payload__ticket_id=ticket_id, confirmed_at__isnull=False)
+        .first()
+    )
 
 
 def send_again(message: OutboxMessage) -> None:
     """As if the receiver's confirmation had been lost: the sweep hands the message over once
     more, and the receiver gets a copy it has already applied."""
-    OutboxMessage.objects.filter(pk=message.pk).update(confirmed_at=None, resend_at=timezone.now())
+    OutboxMessage.objects.using("customer").filter(pk=message.pk).update(
+        confirmed_at=None, resend_at=timezone.now()
+    )
 
 
 def delivered_and_confirmed(message: OutboxMessage, deliveries: int) -> InboxMessage | None:
     # Waiting for the confirmation too keeps the next resend from racing this one's.
-    inbox = InboxMessage.objects.filter(pk=message.pk, deliveries__gte=deliveries).first()
-    if inbox and OutboxMessage.objects.filter(pk=message.pk, confirmed_at__isnull=False).exists():
+    inbox = (
+        InboxMessage.objects.using("ticketing")
+        .filter(pk=message.pk, deliveries__gte=deliveries)
+        .first()
+    )
+    if (
+        inbox
+        and OutboxMessage.objects.using("customer")
+        .filter(pk=message.pk, confirmed_at__isnull=False)
+        .exists()
+    ):
         return inbox
     return None
 
@@ -50,7 +62,7 @@ def test_a_message_delivered_several_times_creates_one_ticket(
     fault_report.watch(
         sent=[ticket_id],
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-        inbox=InboxMessage.objects.all(),
+        inbox=InboxMessage.objects.using("ticketing").all(),
     )
     message = wait_until(
         lambda: confirmed_outbox_message(ticket_id),
@@ -75,4 +87,4 @@ def test_a_message_delivered_several_times_creates_one_ticket(
 
     assert fault_report.count() == FaultCounts(sent=1, applied=1, lost=0, duplicated=0)
     assert [str(pk) for pk in TicketingTicket.objects.values_list("pk", flat=True)] == [ticket_id]
-    assert InboxMessage.objects.get(pk=message.pk).applied_at == first.applied_at
+    assert InboxMessage.objects.using("ticketing").get(pk=message.pk).applied_at == first.applied_at

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from django.db import connections
 
-from customer_quantum.models import OutboxMessage
 from customer_quantum.models import Ticket as CustomerTicket
+from messaging.models import InboxMessage, OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.databases import sessions_cut_for
 from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
@@ -19,7 +19,6 @@ from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer, broker_dump
 from tests.integration.system import RunningSystem, StartSystem
-from ticketing.models import InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -52,7 +51,7 @@ def watch_every_stored_ticket(fault_report: FaultReport) -> None:
     fault_report.watch(
         sent=fresh(stored_tickets),
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-        inbox=InboxMessage.objects.all(),
+        inbox=InboxMessage.objects.using("ticketing").all(),
     )
 
 
@@ -66,7 +65,15 @@ def wait_until_healed(fault_report: FaultReport) -> None:
         what="ticketing has every ticket the customer quantum stored",
     )
     wait_until(
-        lambda: not fresh(lambda: OutboxMessage.objects.filter(confirmed_at__isnull=True).exists()),
+        lambda: (
+            not fresh(
+                lambda: (
+                    OutboxMessage.objects.using("customer")
+                    .filter(confirmed_at__isnull=True)
+                    .exists()
+                )
+            )
+        ),
         timeout=HEALING_DEADLINE_SECONDS,
         what="every message is confirmed",
     )

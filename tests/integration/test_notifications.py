@@ -14,8 +14,8 @@ import pytest
 from billing_quantum.models import Invoice
 from customer_quantum.models import Customer
 from customer_quantum.models import Invoice as ReceivedInvoice
-from customer_quantum.models import OutboxMessage as CustomerOutboxMessage
-from notifications.models import DeliveryAttempt, InboxMessage, Notification
+from messaging.models import InboxMessage, OutboxMessage
+from notifications.models import DeliveryAttempt, Notification
 from tests.integration.billing import PERIOD, customers_to_bill
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import ManagedProcess, wait_until
@@ -151,7 +151,7 @@ def test_invoices_issued_while_sending_is_paused_are_each_sent_once_in_order_whe
     fault_report.watch(
         sent=Invoice.objects.values_list("number", flat=True),
         applied=delivered.invoice_numbers,
-        inbox=InboxMessage.objects.filter(type="NotificationRequested"),
+        inbox=InboxMessage.objects.using("notifications").filter(type="NotificationRequested"),
     )
 
     wait_until(
@@ -166,7 +166,7 @@ def test_invoices_issued_while_sending_is_paused_are_each_sent_once_in_order_whe
     )
     # Held is settled: every request is confirmed to the customer quantum, so however long the
     # pause lasts nothing is handed over again; the held rows are the record until sent.
-    requests = CustomerOutboxMessage.objects.filter(type="NotificationRequested")
+    requests = OutboxMessage.objects.using("customer").filter(type="NotificationRequested")
     wait_until(
         lambda: requests.filter(confirmed_at__isnull=False).count() == INVOICES_WHILE_PAUSED,
         timeout=DELIVERY_TIMEOUT_SECONDS,

@@ -15,14 +15,13 @@ from django.utils import timezone
 from billing_quantum.jobs import previous_period
 from billing_quantum.models import (
     Invoice,
-    OutboxMessage,
     Payment,
     PaymentChunk,
     PaymentRun,
     SimulatedProviderCharge,
 )
-from customer_quantum.models import InboxMessage
 from customer_quantum.models import Invoice as ReceivedInvoice
+from messaging.models import InboxMessage, OutboxMessage
 from tests.integration.billing import PERIOD, billing_worker, customers_to_bill, payment_job
 from tests.integration.conftest import remember_processes
 from tests.integration.fault_report import FaultCounts, FaultReport
@@ -108,7 +107,7 @@ def assert_every_account_charged_once(count: int) -> None:
     assert SimulatedProviderCharge.objects.count() == count
     assert SimulatedProviderCharge.objects.filter(approved=True).count() == count
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(range(1, count + 1))
-    assert OutboxMessage.objects.filter(type="InvoiceIssued").count() == count
+    assert OutboxMessage.objects.using("billing").filter(type="InvoiceIssued").count() == count
 
 
 @pytest.mark.fault("two runs of one periodic job at once")
@@ -190,7 +189,7 @@ def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_bac
     fault_report.watch(
         sent=Invoice.objects.values_list("number", flat=True),
         applied=lambda: ReceivedInvoice.objects.values_list("number", flat=True),
-        inbox=InboxMessage.objects.filter(type="InvoiceIssued"),
+        inbox=InboxMessage.objects.using("customer").filter(type="InvoiceIssued"),
     )
     prefix = system.setting("CELERY_BROKER_KEY_PREFIX")
     wait_until(
@@ -212,7 +211,7 @@ def test_invoices_issued_while_the_customer_worker_is_down_arrive_once_it_is_bac
     assert set(ReceivedInvoice.objects.values_list("number", flat=True)) == set(
         Invoice.objects.values_list("number", flat=True)
     )
-    received = InboxMessage.objects.filter(type="InvoiceIssued")
+    received = InboxMessage.objects.using("customer").filter(type="InvoiceIssued")
     assert received.count() == received.filter(applied_at__isnull=False).count() == 50
 
 
@@ -239,4 +238,4 @@ def test_a_bad_period_exits_non_zero_with_one_line_and_writes_nothing(
 
     assert run.returncode != 0
     assert run.stderr.strip().splitlines() == [f"CommandError: {refusal}"]
-    assert Payment.objects.count() == OutboxMessage.objects.count() == 0
+    assert Payment.objects.count() == OutboxMessage.objects.using("billing").count() == 0

@@ -5,13 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from customer_quantum.models import OutboxMessage
+from messaging.models import DeadLetter, InboxMessage, OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.faults import FAULT_SWITCH_VARIABLE, POISON_TITLE
 from tests.integration.processes import wait_until
 from tests.integration.system import RunningSystem, StartSystem
-from ticketing.models import DeadLetter, InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -61,9 +60,9 @@ def test_a_poison_message_is_dead_lettered_without_blocking_and_replayed_once_fi
     fault_report.watch(
         sent=[poison_id, good.json()["id"]],
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-        inbox=InboxMessage.objects.all(),
+        inbox=InboxMessage.objects.using("ticketing").all(),
     )
-    poison_message_id = OutboxMessage.objects.get(payload__ticket_id=poison_id).pk
+    poison_message_id = OutboxMessage.objects.using("customer").get(payload__ticket_id=poison_id).pk
 
     good_ticket = wait_until(
         lambda: TicketingTicket.objects.filter(pk=good.json()["id"]).first(),
@@ -71,7 +70,7 @@ def test_a_poison_message_is_dead_lettered_without_blocking_and_replayed_once_fi
         what="ticketing has stored the good ticket",
     )
     letter = wait_until(
-        lambda: DeadLetter.objects.filter(message_id=poison_message_id).first(),
+        lambda: DeadLetter.objects.using("ticketing").filter(message_id=poison_message_id).first(),
         timeout=DELIVERY_TIMEOUT_SECONDS,
         what="the poison message is in ticketing's dead letters",
     )
@@ -85,7 +84,7 @@ def test_a_poison_message_is_dead_lettered_without_blocking_and_replayed_once_fi
 
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert fault_report.count() == FaultCounts(sent=2, applied=2, lost=0, duplicated=0)
-    assert not DeadLetter.objects.filter(message_id=poison_message_id).exists()
+    assert not DeadLetter.objects.using("ticketing").filter(message_id=poison_message_id).exists()
     assert TicketingTicket.objects.filter(title=POISON_TITLE).count() == 1
     assert TicketingTicket.objects.filter(pk=poison_id).exists()
-    assert InboxMessage.objects.get(pk=poison_message_id).applied_at is not None
+    assert InboxMessage.objects.using("ticketing").get(pk=poison_message_id).applied_at is not None

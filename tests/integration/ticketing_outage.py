@@ -8,10 +8,9 @@ from typing import TypeVar
 
 from django.db import connections
 
-from customer_quantum.models import OutboxMessage
+from messaging.models import InboxMessage, OutboxMessage
 from tests.integration.fault_report import FaultCounts, FaultReport
 from tests.integration.processes import ManagedProcess, wait_until
-from ticketing.models import InboxMessage
 from ticketing.models import Ticket as TicketingTicket
 
 T = TypeVar("T")
@@ -31,7 +30,7 @@ def tickets_watched(fault_report: FaultReport, ids: Collection[str]) -> None:
     fault_report.watch(
         sent=ids,
         applied=lambda: seen_afresh(lambda: TicketingTicket.objects.values_list("pk", flat=True)),
-        inbox=InboxMessage.objects.all(),
+        inbox=InboxMessage.objects.using("ticketing").all(),
     )
 
 
@@ -55,7 +54,9 @@ def every_ticket_applied_once(
         what="ticketing has every ticket once its database is back",
     )
     wait_until(
-        lambda: not OutboxMessage.objects.filter(confirmed_at__isnull=True).exists(),
+        lambda: (
+            not OutboxMessage.objects.using("customer").filter(confirmed_at__isnull=True).exists()
+        ),
         timeout=timeout,
         what="every message is confirmed",
     )
@@ -64,4 +65,6 @@ def every_ticket_applied_once(
         sent=len(ids), applied=len(ids), lost=0, duplicated=0
     )
     assert TicketingTicket.objects.count() == len(ids)
-    assert InboxMessage.objects.filter(applied_at__isnull=False).count() == len(ids)
+    assert InboxMessage.objects.using("ticketing").filter(applied_at__isnull=False).count() == len(
+        ids
+    )

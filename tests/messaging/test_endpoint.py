@@ -11,15 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
-from customer_quantum.models import OutboxMessage
 from message_contracts.tickets import TicketCreated
 from messaging.endpoint import Endpoint
 from messaging.flow import flow
+from messaging.models import DeadLetter, InboxMessage, OutboxMessage
 from messaging.receiver import Outcome, RetryLater, Unprocessable, retry_delay
 from tests.messaging.faults import InjectedFault, always_fails
 from ticketing.endpoint import endpoint as ticketing_endpoint
-from ticketing.models import DeadLetter, InboxMessage, Ticket
-from ticketing.models import OutboxMessage as TicketingOutbox
+from ticketing.models import Ticket
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -32,7 +31,7 @@ def test_a_message_is_stored_only_if_the_business_change_commits(ticket_created)
         customer_endpoint.publish(ticket_created())
         raise InjectedFault
 
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("customer").exists()
 
 
 def test_after_commit_the_message_is_handed_to_the_receivers_queue_without_another_write(
@@ -49,7 +48,7 @@ def test_after_commit_the_message_is_handed_to_the_receivers_queue_without_anoth
     assert str(message_id) in body
     writes = [q["sql"].split()[0] for q in queries.captured_queries]
     assert [verb for verb in writes if verb in ("INSERT", "UPDATE")] == ["INSERT"]
-    stored = OutboxMessage.objects.get(pk=message_id)
+    stored = OutboxMessage.objects.using("customer").get(pk=message_id)
     assert stored.resend_at - stored.created_at == timedelta(seconds=60)
 
 
@@ -72,15 +71,15 @@ def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         message_id = customer_endpoint.publish(ticket_created())
 
-    unsent = OutboxMessage.objects.get(pk=message_id)
+    unsent = OutboxMessage.objects.using("customer").get(pk=message_id)
     assert unsent.sent_at is None
     assert unsent.send_attempts == 1
     assert "the broker refuses every message" in unsent.last_send_error
 
     broker.accept()
-    OutboxMessage.objects.update(resend_at=timezone.now())
+    OutboxMessage.objects.using("customer").update(resend_at=timezone.now())
     assert customer_endpoint.sender.sweep() == 1
-    assert OutboxMessage.objects.get(pk=message_id).sent_at is not None
+    assert OutboxMessage.objects.using("customer").get(pk=message_id).sent_at is not None
     assert len(queued("ticketing")) == 1
 
 
@@ -96,19 +95,24 @@ def test_the_sweep_sends_oldest_first_and_stops_while_the_broker_refuses(
 ):
     ids = [customer_endpoint.publish(ticket_created()) for _ in range(3)]
     for age, message_id in enumerate(reversed(ids), start=1):
-        OutboxMessage.objects.filter(pk=message_id).update(
+        OutboxMessage.objects.using("customer").filter(pk=message_id).update(
             created_at=(earlier := timezone.now() - timedelta(minutes=age)), resend_at=earlier
         )
     broker.refuse()
 
     assert customer_endpoint.sender.sweep() == 0
-    assert OutboxMessage.objects.filter(send_attempts=1).count() == 1
+    assert OutboxMessage.objects.using("customer").filter(send_attempts=1).count() == 1
 
     broker.accept()
     assert customer_endpoint.sender.sweep() == 3
     assert len(queued("ticketing")) == 3
     # The embedded broker orders files only to the millisecond; the outbox's own record is exact.
-    assert list(OutboxMessage.objects.order_by("sent_at").values_list("id", flat=True)) == ids
+    assert (
+        list(
+            OutboxMessage.objects.using("customer").order_by("sent_at").values_list("id", flat=True)
+        )
+        == ids
+    )
 
 
 def test_a_message_the_receiver_does_not_confirm_is_handed_over_again_later_and_later(
@@ -117,13 +121,13 @@ def test_a_message_the_receiver_does_not_confirm_is_handed_over_again_later_and_
     settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS = 60
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         message_id = customer_endpoint.publish(ticket_created())
-    first = OutboxMessage.objects.get(pk=message_id)
+    first = OutboxMessage.objects.using("customer").get(pk=message_id)
     assert first.resend_at - first.created_at == timedelta(seconds=60)
 
-    OutboxMessage.objects.update(resend_at=timezone.now())
+    OutboxMessage.objects.using("customer").update(resend_at=timezone.now())
     assert customer_endpoint.sender.sweep() == 1
 
-    second = OutboxMessage.objects.get(pk=message_id)
+    second = OutboxMessage.objects.using("customer").get(pk=message_id)
     assert second.send_attempts == 1
     assert second.resend_at - second.sent_at == timedelta(seconds=120)
     assert len(queued("ticketing")) == 2
@@ -136,9 +140,9 @@ def test_a_confirmed_message_is_never_handed_over_again(
         message_id = customer_endpoint.publish(ticket_created())
 
     assert customer_endpoint.sender.confirm([str(message_id)]) == 1
-    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(days=1))
+    OutboxMessage.objects.using("customer").update(created_at=timezone.now() - timedelta(days=1))
 
-    confirmed = OutboxMessage.objects.get(pk=message_id)
+    confirmed = OutboxMessage.objects.using("customer").get(pk=message_id)
     assert (confirmed.confirmed_at is not None, confirmed.resend_at) == (True, None)
     assert customer_endpoint.sender.sweep() == 0
     assert customer_endpoint.sender.confirm([str(message_id)]) == 0
@@ -150,7 +154,7 @@ def test_a_message_published_while_handling_another_continues_its_flow(ticket_cr
     with flow(operation):
         message_id = customer_endpoint.publish(ticket_created())
 
-    assert OutboxMessage.objects.get(pk=message_id).correlation_id == operation
+    assert OutboxMessage.objects.using("customer").get(pk=message_id).correlation_id == operation
 
 
 # Receiving
@@ -164,7 +168,7 @@ def test_a_message_is_applied_once_however_often_it_is_delivered(ticket_created,
 
     assert outcomes == [Outcome.APPLIED, Outcome.DUPLICATE, Outcome.DUPLICATE]
     assert Ticket.objects.get().id == message.ticket_id
-    inbox = InboxMessage.objects.get()
+    inbox = InboxMessage.objects.using("ticketing").get()
     assert (inbox.deliveries, inbox.sender) == (3, "customer")
     assert inbox.applied_at is not None
 
@@ -240,14 +244,16 @@ def test_old_confirmed_and_applied_rows_are_pruned_the_rest_kept(ticket_created,
     ticketing_endpoint.receive(settled)
     customer_endpoint.sender.confirm([settled["id"]])
     week_ago = timezone.now() - timedelta(days=8)
-    OutboxMessage.objects.filter(pk=settled["id"]).update(confirmed_at=week_ago)
-    InboxMessage.objects.filter(pk=settled["id"]).update(applied_at=week_ago)
+    OutboxMessage.objects.using("customer").filter(pk=settled["id"]).update(confirmed_at=week_ago)
+    InboxMessage.objects.using("ticketing").filter(pk=settled["id"]).update(applied_at=week_ago)
 
     assert customer_endpoint.sender.prune(older_than=timedelta(days=7)) == 1
     assert ticketing_endpoint.receiver.prune(older_than=timedelta(days=7)) == 1
 
-    assert list(OutboxMessage.objects.values_list("id", flat=True)) == [uuid.UUID(pending["id"])]
-    assert not InboxMessage.objects.exists()
+    assert list(OutboxMessage.objects.using("customer").values_list("id", flat=True)) == [
+        uuid.UUID(pending["id"])
+    ]
+    assert not InboxMessage.objects.using("ticketing").exists()
 
 
 def test_a_failing_handler_changes_nothing_and_asks_for_a_later_retry(
@@ -260,7 +266,7 @@ def test_a_failing_handler_changes_nothing_and_asks_for_a_later_retry(
 
     assert 0.5 <= first.value.delay <= 1
     assert not Ticket.objects.exists()
-    inbox = InboxMessage.objects.get()
+    inbox = InboxMessage.objects.using("ticketing").get()
     assert inbox.applied_at is None
     assert inbox.last_error == "InjectedFault: the expert directory is unreachable"
 
@@ -290,7 +296,7 @@ def test_a_message_that_keeps_failing_is_buried_after_its_budget(
             failing.receive(envelope)
     assert failing.receive(envelope) == Outcome.DEAD_LETTERED
 
-    letter = DeadLetter.objects.get()
+    letter = DeadLetter.objects.using("ticketing").get()
     assert str(letter.message_id) == envelope["id"]
     assert (letter.type, letter.sender, letter.deliveries) == ("TicketCreated", "customer", 3)
     assert letter.error == "InjectedFault: the expert directory is unreachable"
@@ -303,7 +309,7 @@ def test_a_message_whose_worker_keeps_dying_is_buried_without_running_again(
 ):
     settings.MESSAGING_MAX_DELIVERIES = 3
     envelope = envelope_of(ticket_created())
-    InboxMessage.objects.create(
+    InboxMessage.objects.using("ticketing").create(
         message_id=envelope["id"],
         type="TicketCreated",
         sender="customer",
@@ -314,7 +320,10 @@ def test_a_message_whose_worker_keeps_dying_is_buried_without_running_again(
 
     assert ticketing_endpoint.receive(envelope) == Outcome.DEAD_LETTERED
 
-    assert "gave up after 3 deliveries: the worker was lost" in DeadLetter.objects.get().error
+    assert (
+        "gave up after 3 deliveries: the worker was lost"
+        in DeadLetter.objects.using("ticketing").get().error
+    )
     assert not Ticket.objects.exists()
 
 
@@ -332,7 +341,7 @@ def test_a_message_breaking_every_contract_is_buried_at_once(
 
     assert ticketing_endpoint.receive(envelope) == Outcome.DEAD_LETTERED
 
-    letter = DeadLetter.objects.get()
+    letter = DeadLetter.objects.using("ticketing").get()
     assert reason in letter.error
     assert letter.deliveries == 1
 
@@ -340,7 +349,7 @@ def test_a_message_breaking_every_contract_is_buried_at_once(
 def test_an_unreadable_envelope_is_kept_whole_in_dead_letters():
     assert ticketing_endpoint.receive({"garbage": True}) == Outcome.DEAD_LETTERED
 
-    letter = DeadLetter.objects.get()
+    letter = DeadLetter.objects.using("ticketing").get()
     assert letter.message_id is None
     assert letter.envelope == {"garbage": True}
     assert letter.error.startswith("malformed envelope: id: Field required")
@@ -350,7 +359,7 @@ def test_a_quantum_buries_a_message_it_has_no_handler_for(ticket_created, envelo
     assert customer_endpoint.receive(envelope_of(ticket_created())) == Outcome.DEAD_LETTERED
 
     assert "customer has no handler for TicketCreated v1" in (
-        customer_endpoint.dead_letters.objects.get().error
+        customer_endpoint.dead_letters.objects.using("customer").get().error
     )
 
 
@@ -362,7 +371,7 @@ def test_an_unprocessable_message_is_buried_at_once_without_retries(ticket_creat
 
     assert receiver.receive(envelope_of(ticket_created())) == Outcome.DEAD_LETTERED
 
-    letter = DeadLetter.objects.get()
+    letter = DeadLetter.objects.using("ticketing").get()
     assert (letter.deliveries, letter.error) == (1, "sealed data cannot be opened")
 
 
@@ -374,7 +383,7 @@ def test_on_burial_the_receiver_can_tell_the_sender_in_the_same_transaction(
 
     def tell_the_customer(message, reason):
         told.append((message.ticket_id, reason))
-        TicketingOutbox.objects.create(
+        OutboxMessage.objects.using("ticketing").create(
             id=uuid.uuid4(),
             type="TicketRefused",
             version=1,
@@ -394,8 +403,8 @@ def test_on_burial_the_receiver_can_tell_the_sender_in_the_same_transaction(
     assert receiver.receive(envelope_of(message)) == Outcome.DEAD_LETTERED
 
     assert told == [(message.ticket_id, "InjectedFault: the expert directory is unreachable")]
-    assert TicketingOutbox.objects.get().type == "TicketRefused"
-    assert DeadLetter.objects.count() == 1
+    assert OutboxMessage.objects.using("ticketing").get().type == "TicketRefused"
+    assert DeadLetter.objects.using("ticketing").count() == 1
 
 
 def test_a_failing_burial_handler_still_leaves_the_dead_letter(ticket_created, envelope_of):
@@ -410,7 +419,7 @@ def test_a_failing_burial_handler_still_leaves_the_dead_letter(ticket_created, e
 
     assert receiver.receive(envelope_of(ticket_created())) == Outcome.DEAD_LETTERED
 
-    assert DeadLetter.objects.get().error == (
+    assert DeadLetter.objects.using("ticketing").get().error == (
         "sealed data cannot be opened; and on burial: "
         "InjectedFault: the expert directory is unreachable"
     )
@@ -426,11 +435,11 @@ def test_a_replayed_dead_letter_is_applied_once_and_leaves_dead_letters(
     message = ticket_created()
     ticketing_with(always_fails).receive(envelope_of(message))
 
-    assert ticketing_endpoint.receiver.replay(DeadLetter.objects.get()) is None
+    assert ticketing_endpoint.receiver.replay(DeadLetter.objects.using("ticketing").get()) is None
 
     assert Ticket.objects.get().id == message.ticket_id
-    assert not DeadLetter.objects.exists()
-    assert InboxMessage.objects.get().applied_at is not None
+    assert not DeadLetter.objects.using("ticketing").exists()
+    assert InboxMessage.objects.using("ticketing").get().applied_at is not None
 
 
 def test_a_replay_that_still_fails_keeps_the_letter_with_the_new_error(
@@ -440,9 +449,9 @@ def test_a_replay_that_still_fails_keeps_the_letter_with_the_new_error(
     failing = ticketing_with(always_fails)
     failing.receive(envelope_of(ticket_created()))
 
-    assert failing.receiver.replay(DeadLetter.objects.get()) == (
+    assert failing.receiver.replay(DeadLetter.objects.using("ticketing").get()) == (
         "InjectedFault: the expert directory is unreachable"
     )
 
-    assert DeadLetter.objects.get().deliveries == 2
+    assert DeadLetter.objects.using("ticketing").get().deliveries == 2
     assert not Ticket.objects.exists()

@@ -5,12 +5,12 @@ import pytest
 from django.db import transaction
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
-from customer_quantum.models import OutboxMessage
 from message_contracts.tickets import TicketCreated
 from messaging.endpoint import endpoints
 from messaging.inline import InlineSender
+from messaging.models import InboxMessage, OutboxMessage
 from ticketing.endpoint import endpoint as ticketing_endpoint
-from ticketing.models import InboxMessage, Ticket
+from ticketing.models import Ticket
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 @pytest.fixture
 def inline(monkeypatch):
     for endpoint in endpoints():
-        sender = InlineSender(app_label=endpoint.app_label, quantum=endpoint.quantum)
+        sender = InlineSender(quantum=endpoint.quantum)
         monkeypatch.setattr(endpoint, "sender", sender)
 
 
@@ -33,8 +33,8 @@ def test_the_receiver_applies_the_message_before_the_sender_returns(
         message_id = customer_endpoint.publish(message)
         assert Ticket.objects.filter(pk=message.ticket_id).exists()
 
-    assert InboxMessage.objects.get(pk=message_id).applied_at is not None
-    sent = OutboxMessage.objects.get(pk=message_id)
+    assert InboxMessage.objects.using("ticketing").get(pk=message_id).applied_at is not None
+    sent = OutboxMessage.objects.using("customer").get(pk=message_id)
     assert sent.confirmed_at is not None
     assert sent.resend_at is None
     assert queued("ticketing") == []
@@ -54,5 +54,5 @@ def test_a_failing_receiver_fails_the_senders_change(inline, ticket_created, mon
     with pytest.raises(Exception, match="retry in"), transaction.atomic(using="customer"):
         customer_endpoint.publish(ticket_created())
 
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("customer").exists()
     assert not Ticket.objects.exists()

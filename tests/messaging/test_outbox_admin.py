@@ -7,7 +7,7 @@ from customer_quantum.endpoint import endpoint as customer_endpoint
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
-OUTBOX = "/admin/customer_quantum/outboxmessage/"
+OUTBOX = "/admin/messaging/outboxmessage/?quantum=customer"
 
 
 def listed(client, query: str = "") -> tuple[set, str]:
@@ -26,11 +26,11 @@ def test_the_outbox_lists_a_message_as_confirmed_or_not_and_why_the_broker_refus
     with django_capture_on_commit_callbacks(using="customer", execute=True):
         refused = customer_endpoint.publish(ticket_created())
 
-    confirmed, page = listed(admin_client, "?confirmed=yes")
+    confirmed, page = listed(admin_client, "&confirmed=yes")
     assert confirmed == {delivered}
     assert '<td class="field-confirmed_at nowrap">-</td>' not in page
 
-    unconfirmed, page = listed(admin_client, "?confirmed=no")
+    unconfirmed, page = listed(admin_client, "&confirmed=no")
     assert unconfirmed == {refused}
     assert '<td class="field-confirmed_at nowrap">-</td>' in page
     assert '<td class="field-send_attempts">1</td>' in page

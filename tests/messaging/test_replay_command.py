@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ticketing.models import DeadLetter, Ticket
+from messaging.models import DeadLetter
+from ticketing.models import Ticket
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -18,7 +19,7 @@ def test_replaying_all_applies_every_dead_letter(dead_letter, capsys):
     call_command("replay_dead_letters", "--all")
 
     assert Ticket.objects.count() == 2
-    assert not DeadLetter.objects.exists()
+    assert not DeadLetter.objects.using("ticketing").exists()
     assert "2 replayed, 0 still failing" in capsys.readouterr().out
 
 
@@ -27,7 +28,7 @@ def test_replaying_one_message_leaves_the_others(dead_letter):
 
     call_command("replay_dead_letters", "--message", str(chosen.message_id))
 
-    assert list(DeadLetter.objects.all()) == [other]
+    assert list(DeadLetter.objects.using("ticketing").all()) == [other]
     assert Ticket.objects.count() == 1
 
 
@@ -37,7 +38,7 @@ def test_a_letter_that_still_fails_keeps_its_place_and_the_command_fails(dead_le
     with pytest.raises(CommandError, match="1 dead letter\\(s\\) still fail"):
         call_command("replay_dead_letters", "--all", "--quantum", "ticketing")
 
-    assert "malformed envelope" in DeadLetter.objects.get().error
+    assert "malformed envelope" in DeadLetter.objects.using("ticketing").get().error
 
 
 @pytest.mark.parametrize(

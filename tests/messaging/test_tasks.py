@@ -3,9 +3,9 @@
 import pytest
 
 from messaging import endpoint as kernel
+from messaging.models import DeadLetter
 from messaging.tasks import deliver
 from tests.messaging.faults import always_fails
-from ticketing.models import DeadLetter
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -21,4 +21,4 @@ def test_celery_never_gives_up_before_the_receiver_buries_the_message(
     result = deliver.apply(args=["ticketing", envelope])
 
     assert result.successful(), result.result
-    assert DeadLetter.objects.get().deliveries == 6
+    assert DeadLetter.objects.using("ticketing").get().deliveries == 6

@@ -42,7 +42,7 @@ def request_arrives(notification_requested):
         with transaction.atomic(using="customer"):
             message_id = customer_endpoint.publish(notification_requested(**changes))
         envelope = envelope_of(
-            customer_endpoint.outbox.objects.get(pk=message_id), sender="customer"
+            customer_endpoint.outbox.objects.using("customer").get(pk=message_id), sender="customer"
         )
         endpoint.receive(envelope)
         return envelope

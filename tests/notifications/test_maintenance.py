@@ -45,7 +45,9 @@ def test_invoices_issued_while_paused_arrive_later_none_lost_or_duplicated(mailo
         envelope = invoice_issued(customer_id=customer.id, number=number)
         customer_endpoint.receive(envelope)
         customer_endpoint.receive(envelope)
-    requests = customer_endpoint.outbox.objects.filter(type="NotificationRequested")
+    requests = customer_endpoint.outbox.objects.using("customer").filter(
+        type="NotificationRequested"
+    )
     for row in requests.order_by("created_at"):
         delivery = envelope_of(row, sender="customer")
         endpoint.receive(delivery)

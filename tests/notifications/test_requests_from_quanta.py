@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 def requests_in(endpoint) -> list[dict]:
     return [
         row.payload
-        for row in endpoint.outbox.objects.filter(type="NotificationRequested").order_by(
-            "created_at"
-        )
+        for row in endpoint.outbox.objects.using(endpoint.quantum)
+        .filter(type="NotificationRequested")
+        .order_by("created_at")
     ]
 
 
@@ -80,7 +80,11 @@ def test_an_assigned_expert_is_texted():
     assert request["context"]["title"] == "Laptop does not boot"
     # Published after the status the customer sees, in the same transaction (analytics is told
     # of the step too, which this test is not about).
-    told = ticketing_endpoint.outbox.objects.exclude(receiver="analytics").order_by("created_at")
+    told = (
+        ticketing_endpoint.outbox.objects.using("ticketing")
+        .exclude(receiver="analytics")
+        .order_by("created_at")
+    )
     assert [row.type for row in told] == [
         "TicketStatusChanged",
         "NotificationRequested",

@@ -17,16 +17,14 @@ from django.core.management.base import CommandError
 from django.db import OperationalError, connections
 from django.utils import timezone
 
-from billing_quantum.models import JobRun as BillingJobRun
 from billing_quantum.models import PaymentChunk, PaymentRun
 from customer_quantum.endpoint import endpoint as customer_endpoint
-from customer_quantum.models import OutboxMessage
 from messaging.broker_notes import broker_redis
 from messaging.contract import Envelope
+from messaging.models import DeadLetter, JobRun, OutboxMessage
 from messaging.tasks import deliver
 from operations.queue_trend import Sample, depths_seen, growing_for
-from ticketing.models import DeadLetter, Ticket
-from ticketing.models import JobRun as TicketingJobRun
+from ticketing.models import Ticket
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -56,8 +54,8 @@ def healthy(every_queue_consumed, replica_synced):
 def troubled(ticket_created, healthy):
     """A message nobody confirmed for an hour, and a dead letter in ticketing."""
     customer_endpoint.publish(ticket_created())
-    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(hours=1))
-    DeadLetter.objects.create(
+    OutboxMessage.objects.using("customer").update(created_at=timezone.now() - timedelta(hours=1))
+    DeadLetter.objects.using("ticketing").create(
         envelope={}, error="InjectedFault", deliveries=5, dead_since=timezone.now()
     )
 
@@ -84,7 +82,9 @@ def test_problems_are_named_in_one_line_and_the_exit_is_non_zero(troubled, capsy
 
 def test_a_message_stuck_for_over_a_minute_is_a_problem_by_default(healthy, ticket_created):
     customer_endpoint.publish(ticket_created())
-    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(seconds=90))
+    OutboxMessage.objects.using("customer").update(
+        created_at=timezone.now() - timedelta(seconds=90)
+    )
 
     assert _problems() == "ticketing: a message sent to it unconfirmed for 1 min 30 s"
 
@@ -209,13 +209,13 @@ def test_each_periodic_job_shows_its_last_run(healthy, capsys):
 
 
 def test_a_job_that_missed_its_schedule_or_failed_is_a_problem(healthy, capsys):
-    TicketingJobRun.objects.create(
+    JobRun.objects.using("ticketing").create(
         job="ticketing.assign_tickets",
         started_at=timezone.now() - timedelta(minutes=10),
         finished_at=timezone.now() - timedelta(minutes=10),
         succeeded=True,
     )
-    BillingJobRun.objects.create(
+    JobRun.objects.using("billing").create(
         job="billing.run_payment_job",
         started_at=timezone.now(),
         finished_at=timezone.now(),
@@ -232,7 +232,7 @@ def test_a_job_that_missed_its_schedule_or_failed_is_a_problem(healthy, capsys):
 
 
 def test_a_job_run_on_schedule_is_not_late(healthy):
-    TicketingJobRun.objects.create(
+    JobRun.objects.using("ticketing").create(
         job="ticketing.assign_tickets",
         started_at=timezone.now() - timedelta(seconds=90),
         finished_at=timezone.now() - timedelta(seconds=89),
@@ -243,7 +243,7 @@ def test_a_job_run_on_schedule_is_not_late(healthy):
 
 
 def test_staff_see_the_periodic_jobs(admin_client, healthy):
-    TicketingJobRun.objects.create(
+    JobRun.objects.using("ticketing").create(
         job="ticketing.assign_tickets", started_at=timezone.now(), succeeded=None
     )
 
@@ -256,11 +256,11 @@ def test_staff_see_the_periodic_jobs(admin_client, healthy):
 def test_a_database_it_cannot_read_is_named_and_the_rest_still_reported(healthy, capsys):
     # Inside the test's transaction: rolled back with it.
     with connections["analytics"].cursor() as cursor:
-        cursor.execute("DROP TABLE analytics_deadletter")
+        cursor.execute("DROP TABLE messaging_deadletter")
 
     assert _problems() == (
         "analytics: its database cannot be read: "
-        "OperationalError: no such table: analytics_deadletter"
+        "OperationalError: no such table: messaging_deadletter"
     )
     rows = _rows(capsys.readouterr().out)
     assert rows["analytics"] == ["1", "0", "0", "-", "?", "?"]

@@ -17,10 +17,10 @@ from django.utils import timezone
 from message_contracts.tickets import TicketCreated, TicketCreatedV2, TicketStatusChanged
 from messaging import endpoint as kernel
 from messaging.endpoint import endpoint_for
+from messaging.models import DeadLetter
 from messaging.tasks import deliver
 from operations.trace import BROKER, HopKind, NothingToTrace, message_trace, subject_parsed
 from tests.messaging.faults import always_fails
-from ticketing.models import DeadLetter
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -221,7 +221,7 @@ def test_retries_the_burial_and_the_replay_are_on_the_timeline(
     assert "InjectedFault" in buried.hops[4].detail
 
     monkeypatch.setitem(kernel._endpoints, "ticketing", real_ticketing)
-    letter = DeadLetter.objects.get()
+    letter = DeadLetter.objects.using("ticketing").get()
     admin_client.post("/operations/dead-letters/", {"letters": [f"ticketing:{letter.pk}"]})
     worker_runs("ticketing")
 

@@ -13,16 +13,10 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from config.api_parsers import MAX_DEPTH, TOO_DEEP
-from customer_quantum.models import (
-    CardSummary,
-    Customer,
-    OutboxMessage,
-    SupportPlan,
-    SurveyInvitation,
-    Ticket,
-)
+from customer_quantum.models import CardSummary, Customer, SupportPlan, SurveyInvitation, Ticket
 from customer_quantum.services.surveys import survey_invitation_create
 from identity.services import api_token_issue
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import TicketFactory
 from ticketing.models import Article
 
@@ -109,7 +103,7 @@ def stored(customer) -> dict:
         "tickets": Ticket.objects.count(),
         "cards": CardSummary.objects.count(),
         "plans": SupportPlan.objects.count(),
-        "outbox": OutboxMessage.objects.count(),
+        "outbox": OutboxMessage.objects.using("customer").count(),
         "surveys answered": SurveyInvitation.objects.filter(used_at__isnull=False).count(),
         "profile": (customer.name, customer.email, customer.phone, customer.address),
     }
@@ -350,7 +344,7 @@ def test_a_survey_answer_cannot_speak_for_another_customer_or_survey(api, custom
     )
 
     assert response.status_code == 201
-    [sent] = OutboxMessage.objects.filter(type="SurveySubmitted")
+    [sent] = OutboxMessage.objects.using("customer").filter(type="SurveySubmitted")
     assert (sent.payload["customer_id"], sent.payload["ticket_id"]) == (
         customer.pk,
         str(SURVEY_TICKET),

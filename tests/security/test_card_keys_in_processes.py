@@ -49,10 +49,10 @@ from django.utils import timezone
 from billing_quantum.card_keys import card_number_encrypt
 from billing_quantum.jobs import payment_chunk_bill, payment_run_plan
 from billing_quantum.payment_provider import payment_provider
-from billing_quantum.models import BillingAccount, Card, DeadLetter, PaymentAlert
-from customer_quantum.models import OutboxMessage
-row = OutboxMessage.objects.get(type="CardRegistered")
-letter = DeadLetter.objects.create(
+from billing_quantum.models import BillingAccount, Card, PaymentAlert
+from messaging.models import DeadLetter, OutboxMessage
+row = OutboxMessage.objects.using("customer").get(type="CardRegistered")
+letter = DeadLetter.objects.using("billing").create(
     message_id=row.id, type=row.type, sender="customer", deliveries=5, dead_since=timezone.now(),
     error="injected: billing gave up", envelope={
         "id": str(row.id), "type": row.type, "version": row.version,
@@ -189,13 +189,15 @@ def test_the_web_process_holds_and_opens_no_private_card_key(tmp_path, embedded_
         with admin_signed_in(
             base_url, username="admin", password=DEMO_PASSWORD, timeout=TIMEOUT_SECONDS
         ) as admin:
-            for page in ("card", "payment", "invoice", "deadletter", "deadletterreplay"):
+            for page in ("card", "payment", "invoice"):
                 assert admin.get(f"/admin/billing_quantum/{page}/").status_code == 200
+            for page in ("deadletter", "deadletterreplay"):
+                assert admin.get(f"/admin/messaging/{page}/?quantum=billing").status_code == 200
             retried = admin_action(
                 admin, "/admin/billing_quantum/paymentalert/", "retry", rows["alert"]
             )
             replayed = admin_action(
-                admin, "/admin/billing_quantum/deadletter/", "replay", rows["letter"]
+                admin, "/admin/messaging/deadletter/?quantum=billing", "replay", rows["letter"]
             )
         environment = (Path("/proc") / str(web.pid) / "environ").read_bytes().decode()
         queued_for_billing = embedded_broker.llen("billing")

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from customer_quantum.models import CardSummary, Invoice, OutboxMessage, Ticket
+from customer_quantum.models import CardSummary, Invoice, Ticket
 from customer_quantum.services.surveys import survey_invitation_create, survey_path
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import InvoiceFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -142,7 +143,7 @@ def test_an_anonymous_caller_gets_nothing(theirs, url):
 
 
 def test_answering_another_customers_survey_is_a_404_and_sends_nothing(api, portal, their_survey):
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     by_api = api.post(
         f"/api/customer/tickets/{their_survey.ticket_id}/survey/", {"rating": 1}, format="json"
@@ -155,7 +156,7 @@ def test_answering_another_customers_survey_is_a_404_and_sends_nothing(api, port
         assert not any(leak in response.content.decode() for leak in LEAKS)
     their_survey.refresh_from_db()
     assert their_survey.used_at is None
-    assert OutboxMessage.objects.count() == outbox_before
+    assert OutboxMessage.objects.using("customer").count() == outbox_before
 
 
 def test_their_survey_is_offered_on_no_page_of_mine(portal, their_survey):
@@ -164,7 +165,7 @@ def test_their_survey_is_offered_on_no_page_of_mine(portal, their_survey):
 
 
 def test_an_anonymous_caller_cannot_answer_a_survey(their_survey):
-    outbox_before = OutboxMessage.objects.count()
+    outbox_before = OutboxMessage.objects.using("customer").count()
 
     by_api = APIClient().post(
         f"/api/customer/tickets/{their_survey.ticket_id}/survey/", {"rating": 1}, format="json"
@@ -175,4 +176,4 @@ def test_an_anonymous_caller_cannot_answer_a_survey(their_survey):
     assert by_portal.status_code == 302 and by_portal.url.startswith("/accounts/login/")
     their_survey.refresh_from_db()
     assert their_survey.used_at is None
-    assert OutboxMessage.objects.count() == outbox_before
+    assert OutboxMessage.objects.using("customer").count() == outbox_before

@@ -18,6 +18,9 @@ BILLING_PAGES = [
     "/admin/billing_quantum/invoice/",
     "/admin/billing_quantum/paymentalert/",
     "/admin/customer_quantum/cardsummary/",
+    # Billing's kernel rows: its dead letters carry sealed card data.
+    "/admin/messaging/deadletter/?quantum=billing",
+    "/admin/messaging/outboxmessage/?quantum=billing",
 ]
 
 
@@ -46,10 +49,10 @@ def apps_on_the_admin_index(client: Client) -> set[str]:
 @pytest.mark.parametrize(
     ("group", "apps"),
     [
-        (BILLING_ADMINISTRATORS, {"billing_quantum", "customer_quantum"}),
+        (BILLING_ADMINISTRATORS, {"billing_quantum", "customer_quantum", "messaging"}),
         (HELPDESK, {"customer_quantum", "ticketing"}),
         (EXPERTS, {"ticketing"}),
-        (MANAGERS, {"analytics", "ticketing"}),
+        (MANAGERS, {"analytics", "ticketing", "messaging"}),
     ],
 )
 def test_each_group_sees_the_admin_of_its_own_area_only(staff_member, group, apps):
@@ -65,6 +68,13 @@ def test_nobody_but_billing_administrators_opens_a_billing_page(staff_member, gr
 @pytest.mark.parametrize("page", BILLING_PAGES)
 def test_billing_administrators_open_every_billing_page(staff_member, page):
     assert staff_member(BILLING_ADMINISTRATORS).get(page).status_code == 200
+
+
+def test_billing_administrators_see_no_other_quantums_kernel_rows(staff_member):
+    billing = staff_member(BILLING_ADMINISTRATORS)
+
+    assert billing.get("/admin/messaging/deadletter/").status_code == 200  # billing's, unasked
+    assert billing.get("/admin/messaging/deadletter/?quantum=customer").status_code == 403
 
 
 def test_the_helpdesk_sees_customers_but_not_their_cards(staff_member):

@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from messaging.models import OutboxMessage
 from tests.ticketing.factories import ExpertFactory, TicketFactory
 from ticketing.jobs import tickets_assign
-from ticketing.models import Assignment, Expert, OutboxMessage, Ticket, UnassignedTicketAlert
+from ticketing.models import Assignment, Expert, Ticket, UnassignedTicketAlert
 from ticketing.tasks import assign_tickets
 
 pytestmark = pytest.mark.django_db(databases=["default", "ticketing"])
@@ -90,7 +91,7 @@ def test_each_assignment_tells_the_customer_quantum_who_comes_and_when():
 
     tickets_assign()
 
-    message = OutboxMessage.objects.get(receiver="customer")
+    message = OutboxMessage.objects.using("ticketing").get(receiver="customer")
     assert message.type == "TicketStatusChanged"
     assert message.payload["ticket_id"] == str(ticket.pk)
     assert (message.payload["sequence"], message.payload["status"]) == (1, "assigned")

@@ -8,9 +8,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.api_pagination import PAGE_SIZE
+from messaging.models import OutboxMessage
 from tests.ticketing.factories import ExpertFactory, TicketFactory
 from ticketing.jobs import tickets_assign
-from ticketing.models import Assignment, Expert, OutboxMessage, Ticket
+from ticketing.models import Assignment, Expert, Ticket
 
 pytestmark = pytest.mark.django_db(databases=["default", "ticketing"])
 
@@ -51,7 +52,9 @@ def step(expert: Expert, assignment: Assignment, name: str, **data):
 def statuses_told() -> list[tuple[int, str]]:
     return [
         (message.payload["sequence"], message.payload["status"])
-        for message in OutboxMessage.objects.filter(receiver="customer").order_by("created_at")
+        for message in OutboxMessage.objects.using("ticketing")
+        .filter(receiver="customer")
+        .order_by("created_at")
     ]
 
 

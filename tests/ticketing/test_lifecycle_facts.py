@@ -5,10 +5,11 @@ import pytest
 from django.db import transaction
 
 from message_contracts.tickets import TicketLifecycleRecorded
+from messaging.models import OutboxMessage
 from tests.ticketing.factories import ExpertFactory
 from ticketing import handlers, services
 from ticketing.jobs import tickets_assign
-from ticketing.models import Assignment, OutboxMessage, Ticket
+from ticketing.models import Assignment, Ticket
 
 pytestmark = pytest.mark.django_db(databases=["ticketing"])
 
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db(databases=["ticketing"])
 def steps_told() -> list[tuple[int, str, str]]:
     return [
         (message.payload["sequence"], message.payload["step"], message.payload["expert_name"])
-        for message in OutboxMessage.objects.filter(type="TicketLifecycleRecorded").order_by(
-            "created_at"
-        )
+        for message in OutboxMessage.objects.using("ticketing")
+        .filter(type="TicketLifecycleRecorded")
+        .order_by("created_at")
     ]
 
 
@@ -48,7 +49,11 @@ def test_each_step_of_a_tickets_life_is_told_to_analytics(ticket_created):
         (5, "started", "Ada"),
         (6, "completed", "Ada"),
     ]
-    last = OutboxMessage.objects.filter(type="TicketLifecycleRecorded").latest("created_at")
+    last = (
+        OutboxMessage.objects.using("ticketing")
+        .filter(type="TicketLifecycleRecorded")
+        .latest("created_at")
+    )
     message = TicketLifecycleRecorded.model_validate(last.payload)
     ticket = Ticket.objects.get()
     assert last.receiver == "analytics"
@@ -68,7 +73,7 @@ def test_a_received_ticket_and_its_message_commit_together(ticket_created):
         raise RuntimeError("the handler's transaction fails after the service")
 
     assert not Ticket.objects.exists()
-    assert not OutboxMessage.objects.exists()
+    assert not OutboxMessage.objects.using("ticketing").exists()
 
 
 def test_a_step_whose_message_cannot_be_stored_is_not_taken(ticket_created, monkeypatch):
@@ -87,6 +92,7 @@ def test_a_step_whose_message_cannot_be_stored_is_not_taken(ticket_created, monk
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.ASSIGNED
     assert Ticket.objects.get().status == Ticket.Status.ASSIGNED
-    assert [m.payload["status"] for m in OutboxMessage.objects.filter(receiver="customer")] == [
-        "assigned"
-    ]
+    assert [
+        m.payload["status"]
+        for m in OutboxMessage.objects.using("ticketing").filter(receiver="customer")
+    ] == ["assigned"]
