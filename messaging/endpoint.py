@@ -14,7 +14,6 @@ from typing import Any
 from django.apps import apps
 
 from messaging.contract import Message
-from messaging.models import DeadLetter, InboxMessage, JobRun, OutboxMessage
 from messaging.receiver import BurialHandler, Handler, Outcome, Receiver
 from messaging.sender import Sender
 
@@ -53,12 +52,6 @@ class Endpoint:
 
     def receive(self, raw: Any) -> Outcome:
         return self.receiver.receive(raw)
-
-    # The kernel's tables, the same for every quantum: query them with .using(endpoint.quantum).
-    outbox = OutboxMessage
-    inbox = InboxMessage
-    dead_letters = DeadLetter
-    job_runs = JobRun
 
 
 _endpoints: dict[str, Endpoint] = {}

@@ -9,14 +9,14 @@ from contextlib import contextmanager
 
 from django.utils import timezone
 
-from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
+from messaging.models import JobRun
 
 
 @contextmanager
 def job_run_recorded(quantum: str, job: str) -> Iterator[None]:
     """Records the run's start before it works, so a run killed midway shows as never finished."""
-    runs = endpoint_for(quantum).job_runs.objects.using(quantum)
+    runs = JobRun.objects.using(quantum)
     runs.update_or_create(
         job=job,
         defaults={

@@ -68,9 +68,6 @@ def retry_delay(deliveries: int) -> float:
 
 
 class Receiver:
-    inbox = InboxMessage
-    dead_letters = DeadLetter
-
     def __init__(
         self,
         *,
@@ -131,7 +128,7 @@ class Receiver:
         except Exception as error:
             if inbox.deliveries >= settings.MESSAGING_MAX_DELIVERIES:
                 return self._bury(raw, describe_error(error), inbox.deliveries, envelope, message)
-            self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
+            InboxMessage.objects.using(self.quantum).filter(pk=envelope.id).update(
                 last_error=describe_error(error)
             )
             delay = retry_delay(inbox.deliveries)
@@ -153,7 +150,7 @@ class Receiver:
         confirmed = 0
         while True:
             due = list(
-                self.inbox.objects.using(self.quantum)
+                InboxMessage.objects.using(self.quantum)
                 .filter(confirmation_due=True)
                 .values_list("sender", "message_id")[:CONFIRMATION_BATCH]
             )
@@ -171,7 +168,7 @@ class Receiver:
                         describe_error(error),
                     )
                     return confirmed
-                self.inbox.objects.using(self.quantum).filter(pk__in=message_ids).update(
+                InboxMessage.objects.using(self.quantum).filter(pk__in=message_ids).update(
                     confirmation_due=False
                 )
                 confirmed += len(message_ids)
@@ -183,7 +180,7 @@ class Receiver:
         every duplicate of its message, so retention is kept far above the broker's visibility
         timeout and the sender's resend schedule."""
         cutoff = timezone.now() - older_than
-        pruned, _ = self.inbox.objects.using(self.quantum).filter(applied_at__lt=cutoff).delete()
+        pruned, _ = InboxMessage.objects.using(self.quantum).filter(applied_at__lt=cutoff).delete()
         return pruned
 
     def replay(self, dead_letter: models.Model) -> str | None:
@@ -198,7 +195,7 @@ class Receiver:
                 self._apply(envelope, message, handler)
                 dead_letter.delete(using=self.quantum)
         except Exception as error:
-            self.dead_letters.objects.using(self.quantum).filter(pk=dead_letter.pk).update(
+            DeadLetter.objects.using(self.quantum).filter(pk=dead_letter.pk).update(
                 error=describe_error(error), deliveries=F("deliveries") + 1
             )
             return describe_error(error)
@@ -212,9 +209,9 @@ class Receiver:
         connection = connections[self.quantum]
         connection.close_if_unusable_or_obsolete()
         with contextlib.suppress(DatabaseError):
-            self.inbox.objects.using(self.quantum).filter(pk=envelope.id, deliveries__gt=0).update(
-                deliveries=F("deliveries") - 1
-            )
+            InboxMessage.objects.using(self.quantum).filter(
+                pk=envelope.id, deliveries__gt=0
+            ).update(deliveries=F("deliveries") - 1)
 
     def _open(self, envelope: Envelope) -> tuple[Message, Handler]:
         message = envelope.open()
@@ -228,7 +225,7 @@ class Receiver:
     def _inbox_row(self, envelope: Envelope, *, deliveries: int = 0) -> tuple[models.Model, bool]:
         """The message's inbox row, locked; created (with `deliveries`) if it is the first time."""
         return (
-            self.inbox.objects.using(self.quantum)
+            InboxMessage.objects.using(self.quantum)
             .select_for_update()
             .get_or_create(
                 message_id=envelope.id,
@@ -278,13 +275,13 @@ class Receiver:
                         burial_handler(message, reason)
                 except Exception as error:
                     fields["error"] = f"{reason}; and on burial: {describe_error(error)}"[:2000]
-            letters = self.dead_letters.objects.using(self.quantum)
+            letters = DeadLetter.objects.using(self.quantum)
             if envelope is None:
                 letters.create(**fields)
             else:
                 letters.update_or_create(message_id=envelope.id, defaults=fields)
                 # Buried is settled too: the sender stops resending it.
-                self.inbox.objects.using(self.quantum).filter(pk=envelope.id).update(
+                InboxMessage.objects.using(self.quantum).filter(pk=envelope.id).update(
                     confirmation_due=True
                 )
         logger.error(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
-from messaging.models import DeadLetterReplay, ReplayOutcome
+from messaging.models import DeadLetter, DeadLetterReplay, ReplayOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def dead_letter_replay_run(*, quantum: str, replay_id: int) -> str:
     replay = replays.get(pk=replay_id)
     if replay.finished_at is not None:
         return replay.outcome
-    letter = endpoint.dead_letters.objects.using(quantum).filter(pk=replay.letter_id).first()
+    letter = DeadLetter.objects.using(quantum).filter(pk=replay.letter_id).first()
     failure = None if letter is None else endpoint.receiver.replay(letter)
     if letter is None:
         outcome = ReplayOutcome.GONE

@@ -40,8 +40,6 @@ def resend_delay(sends: int) -> float:
 
 
 class Sender:
-    outbox = OutboxMessage
-
     def __init__(self, *, quantum: str) -> None:
         self.quantum = quantum
 
@@ -51,7 +49,7 @@ class Sender:
         # No savepoint of its own inside the caller's transaction (two statements saved per
         # message): if the row cannot be stored, the caller's change must not commit either.
         with transaction.atomic(using=self.quantum, savepoint=False):
-            row = self.outbox.objects.using(self.quantum).create(
+            row = OutboxMessage.objects.using(self.quantum).create(
                 id=message_id,
                 type=message.TYPE,
                 version=message.VERSION,
@@ -90,7 +88,7 @@ class Sender:
         while True:
             with transaction.atomic(using=self.quantum):
                 batch = list(
-                    self.outbox.objects.using(self.quantum)
+                    OutboxMessage.objects.using(self.quantum)
                     .select_for_update(skip_locked=True)
                     .filter(confirmed_at__isnull=True, resend_at__lte=timezone.now())
                     .order_by("created_at")[:SWEEP_BATCH]
@@ -107,7 +105,7 @@ class Sender:
         confirmation timeout: everything unconfirmed after the broker restarted, and what stays
         unconfirmed past the grace period while its receiver has nothing queued or in hand."""
         now = timezone.now()
-        unconfirmed = self.outbox.objects.using(self.quantum).filter(
+        unconfirmed = OutboxMessage.objects.using(self.quantum).filter(
             confirmed_at__isnull=True, resend_at__gt=now
         )
         if broker.broker_restarted_since_last_sweep(self.quantum):
@@ -128,7 +126,7 @@ class Sender:
     def confirm(self, message_ids: list[str]) -> int:
         """The receiver has applied (or buried) these messages: they are never sent again."""
         return (
-            self.outbox.objects.using(self.quantum)
+            OutboxMessage.objects.using(self.quantum)
             .filter(pk__in=message_ids, confirmed_at__isnull=True)
             .update(confirmed_at=timezone.now(), resend_at=None)
         )
@@ -136,7 +134,9 @@ class Sender:
     def prune(self, *, older_than: timedelta) -> int:
         """Forgets confirmed outbox rows past retention: bounded storage."""
         cutoff = timezone.now() - older_than
-        pruned, _ = self.outbox.objects.using(self.quantum).filter(confirmed_at__lt=cutoff).delete()
+        pruned, _ = (
+            OutboxMessage.objects.using(self.quantum).filter(confirmed_at__lt=cutoff).delete()
+        )
         return pruned
 
     def envelope(self, row: models.Model) -> Envelope:
@@ -151,7 +151,9 @@ class Sender:
         )
 
     def _unconfirmed(self, row: models.Model) -> models.QuerySet:
-        return self.outbox.objects.using(self.quantum).filter(pk=row.pk, confirmed_at__isnull=True)
+        return OutboxMessage.objects.using(self.quantum).filter(
+            pk=row.pk, confirmed_at__isnull=True
+        )
 
     def hand_to_broker(self, row: models.Model, *, record_success: bool = True) -> bool:
         envelope = self.envelope(row)

@@ -12,9 +12,8 @@ from datetime import datetime
 from django.db import DatabaseError, models
 
 from messaging.admin import replay_state
-from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
-from messaging.models import DeadLetterReplay
+from messaging.models import DeadLetter, DeadLetterReplay
 from messaging.replays import dead_letters_replay_request
 from operations.trace import envelope_correlation_id
 
@@ -47,7 +46,7 @@ def dead_letters_listed(*, quanta: list[str], only: str | None = None, limit: in
     """Counts the letters of every quantum of `quanta`, and lists those of `only` (or of all)."""
     counts, unreadable, listed = {}, {}, []
     for quantum in quanta:
-        letters = endpoint_for(quantum).dead_letters.objects.using(quantum)
+        letters = DeadLetter.objects.using(quantum)
         try:
             counts[quantum] = letters.count()
             if only not in (None, quantum):
@@ -81,7 +80,7 @@ def dead_letters_replay(
     many were queued and, if its broker refused, why. Letters gone meanwhile are left out."""
     outcomes = []
     for quantum, ids in letters.items():
-        found = endpoint_for(quantum).dead_letters.objects.using(quantum).filter(pk__in=ids)
+        found = DeadLetter.objects.using(quantum).filter(pk__in=ids)
         queued, refusal = dead_letters_replay_request(
             quantum=quantum, letters=found, requested_by=requested_by
         )

@@ -25,8 +25,8 @@ from config.durations import human_duration
 from customer_quantum.selectors import replica_synced_at
 from customer_quantum.services.support_contracts import WATERMARK as SUPPORT_CONTRACTS
 from messaging.broker_notes import DatabaseUnreachable, broker_redis, databases_unreachable
-from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
+from messaging.models import DeadLetter, InboxMessage, JobRun, OutboxMessage
 from operations.health import queue_consumers
 from operations.queue_trend import depths_seen, growing_for
 
@@ -153,24 +153,23 @@ def _quantum_status(
 
 
 def _database_view(quantum: str) -> _DatabaseView:
-    endpoint = endpoint_for(quantum)
     try:
         # One transaction: a failed read leaves no broken transaction behind for the next one.
         with transaction.atomic(using=quantum):
             unconfirmed = (
-                endpoint.outbox.objects.using(quantum)
+                OutboxMessage.objects.using(quantum)
                 .filter(confirmed_at__isnull=True)
                 .values("receiver")
                 .annotate(count=Count("id"), oldest=Min("created_at"))
                 .order_by()
             )
             return _DatabaseView(
-                dead_letters=endpoint.dead_letters.objects.using(quantum).count(),
-                inbox=endpoint.inbox.objects.using(quantum).count(),
+                dead_letters=DeadLetter.objects.using(quantum).count(),
+                inbox=InboxMessage.objects.using(quantum).count(),
                 unconfirmed_by_receiver={
                     row["receiver"]: (row["count"], row["oldest"]) for row in unconfirmed
                 },
-                job_runs={run.job: run for run in endpoint.job_runs.objects.using(quantum)},
+                job_runs={run.job: run for run in JobRun.objects.using(quantum)},
             )
     except DatabaseError as error:
         return _DatabaseView(error=describe_error(error))

@@ -23,9 +23,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.durations import human_duration
-from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
-from messaging.models import DeadLetterReplay, seen_permission
+from messaging.models import (
+    DeadLetter,
+    DeadLetterReplay,
+    InboxMessage,
+    OutboxMessage,
+    seen_permission,
+)
 
 # The message contracts' names for what staff look for: `reference` is what a notification is
 # about (a ticket's id).
@@ -146,18 +151,17 @@ def _correlation_ids(subject: uuid.UUID, unreadable: dict[str, str], naming) -> 
 
 def _ids_naming(quantum: str, subject: uuid.UUID) -> list[set[uuid.UUID]]:
     """By the indexed ids: the subject is an operation's correlation id or a message's id."""
-    endpoint = endpoint_for(quantum)
-    letters = endpoint.dead_letters.objects.using(quantum).filter(
+    letters = DeadLetter.objects.using(quantum).filter(
         Q(envelope__correlation_id=str(subject)) | Q(message_id=subject)
     )
     return [
         set(
-            endpoint.outbox.objects.using(quantum)
+            OutboxMessage.objects.using(quantum)
             .filter(Q(correlation_id=subject) | Q(id=subject))
             .values_list("correlation_id", flat=True)
         ),
         set(
-            endpoint.inbox.objects.using(quantum)
+            InboxMessage.objects.using(quantum)
             .filter(Q(correlation_id=subject) | Q(message_id=subject))
             .values_list("correlation_id", flat=True)
         ),
@@ -168,13 +172,12 @@ def _ids_naming(quantum: str, subject: uuid.UUID) -> list[set[uuid.UUID]]:
 def _payloads_naming(quantum: str, subject: uuid.UUID) -> list[set[uuid.UUID]]:
     """By the payloads: the subject is a ticket, card or invoice a message names. The inbox
     keeps no payload; a letter keeps its whole envelope, even once its outbox row is gone."""
-    endpoint = endpoint_for(quantum)
-    letters = endpoint.dead_letters.objects.using(quantum).filter(
+    letters = DeadLetter.objects.using(quantum).filter(
         _names_subject(subject, prefix="envelope__payload__")
     )
     return [
         set(
-            endpoint.outbox.objects.using(quantum)
+            OutboxMessage.objects.using(quantum)
             .filter(_names_subject(subject, prefix="payload__"))
             .values_list("correlation_id", flat=True)
         ),
@@ -201,20 +204,19 @@ def _collect(
 ) -> None:
     """Adds what this quantum's tables know of the flows' messages, keyed by message id (a
     letter too malformed to have one, by the letter)."""
-    endpoint = endpoint_for(quantum)
 
     def message(message_id: uuid.UUID | None, key: object = None) -> _Message:
         return messages.setdefault(message_id or key, _Message(id=message_id))
 
-    for row in endpoint.outbox.objects.using(quantum).filter(correlation_id__in=correlation_ids):
+    for row in OutboxMessage.objects.using(quantum).filter(correlation_id__in=correlation_ids):
         found = message(row.id)
         found.outbox, found.type = row, row.type
         found.sender, found.receiver = quantum, row.receiver
-    for row in endpoint.inbox.objects.using(quantum).filter(correlation_id__in=correlation_ids):
+    for row in InboxMessage.objects.using(quantum).filter(correlation_id__in=correlation_ids):
         found = message(row.message_id)
         found.inbox, found.type = row, row.type
         found.sender, found.receiver = row.sender, quantum
-    letters = endpoint.dead_letters.objects.using(quantum).filter(
+    letters = DeadLetter.objects.using(quantum).filter(
         envelope__correlation_id__in=[str(c) for c in correlation_ids]
     )
     for letter in letters:

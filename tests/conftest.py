@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from config.celery import app as celery_app
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.tickets import TicketCreated
-from messaging.models import DeadLetter
+from messaging.models import DeadLetter, OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory
 
 
@@ -143,7 +143,7 @@ def envelope_of():
     def publish(message) -> dict:
         with transaction.atomic(using="customer"):
             message_id = customer_endpoint.publish(message)
-        outbox = customer_endpoint.outbox.objects.using("customer").get(pk=message_id)
+        outbox = OutboxMessage.objects.using("customer").get(pk=message_id)
         return {
             "id": str(outbox.id),
             "type": outbox.type,

@@ -124,11 +124,10 @@ def population_create(*, writers: int, readers: int, tickets_per_reader: int) ->
 
 
 def unconfirmed_messages(since: datetime) -> int:
-    from messaging.endpoint import endpoint_for
+    from messaging.models import OutboxMessage
 
     return sum(
-        endpoint_for(quantum)
-        .outbox.objects.using(quantum)
+        OutboxMessage.objects.using(quantum)
         .filter(created_at__gte=since, confirmed_at__isnull=True)
         .count()
         for quantum in QUANTA
@@ -154,24 +153,21 @@ def wait_drained(timeout: float, *, since: float) -> float | None:
 def deliveries(workload: str, since: datetime, until: datetime) -> dict:
     """The workload's messages stored in the customer outbox in the window: when each was stored,
     when its receiver applied it, and whether the sender has its confirmation."""
-    from messaging.endpoint import endpoint_for
+    from messaging.models import InboxMessage, OutboxMessage
 
     message_type, receiver = MESSAGE_OF[workload]
     sent = dict(
-        endpoint_for("customer")
-        .outbox.objects.using("customer")
+        OutboxMessage.objects.using("customer")
         .filter(type=message_type, created_at__gte=since, created_at__lt=until)
         .values_list("id", "created_at")
     )
     confirmed = (
-        endpoint_for("customer")
-        .outbox.objects.using("customer")
+        OutboxMessage.objects.using("customer")
         .filter(pk__in=list(sent), confirmed_at__isnull=False)
         .count()
     )
     applied = dict(
-        endpoint_for(receiver)
-        .inbox.objects.using(receiver)
+        InboxMessage.objects.using(receiver)
         .filter(pk__in=list(sent), applied_at__isnull=False)
         .values_list("message_id", "applied_at")
     )

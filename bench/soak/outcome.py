@@ -22,7 +22,8 @@ from analytics.models import SurveyResponse
 from bench.soak.workload import CARD, EXPERT_STEP, KINDS, PLAN, SURVEY, TICKET, Operation
 from billing_quantum.models import BillingAccount, Card
 from customer_quantum.models import CardStatus, CardSummary, Customer, TicketStatusChange
-from messaging.endpoint import endpoint_for, endpoints
+from messaging.endpoint import endpoints
+from messaging.models import DeadLetter, InboxMessage, OutboxMessage
 from ticketing.models import Ticket
 
 STEP_PROGRESS = {"accept": "accepted", "start": "in_progress", "complete": "completed"}
@@ -31,14 +32,14 @@ STEP_PROGRESS = {"accept": "accepted", "start": "in_progress", "complete": "comp
 def unconfirmed_messages() -> int:
     """Messages of every quantum its receiver has not yet confirmed (applied, or buried)."""
     return sum(
-        endpoint.outbox.objects.using(endpoint.quantum).filter(confirmed_at__isnull=True).count()
+        OutboxMessage.objects.using(endpoint.quantum).filter(confirmed_at__isnull=True).count()
         for endpoint in endpoints()
     )
 
 
 def dead_letters() -> dict[str, int]:
     return {
-        endpoint.quantum: endpoint.dead_letters.objects.using(endpoint.quantum).count()
+        endpoint.quantum: DeadLetter.objects.using(endpoint.quantum).count()
         for endpoint in endpoints()
     }
 
@@ -81,8 +82,7 @@ def card_effects(operations: list[Operation]) -> list[int]:
 def plan_effects(operations: list[Operation]) -> list[int]:
     sent = defaultdict(list)
     for message_id, correlation_id in (
-        endpoint_for("customer")
-        .outbox.objects.using("customer")
+        OutboxMessage.objects.using("customer")
         .filter(
             type="SupportPlanChosen",
             correlation_id__in=[o.detail["correlation_id"] for o in operations],
@@ -91,8 +91,7 @@ def plan_effects(operations: list[Operation]) -> list[int]:
     ):
         sent[str(correlation_id)].append(message_id)
     applied = set(
-        endpoint_for("billing")
-        .inbox.objects.using("billing")
+        InboxMessage.objects.using("billing")
         .filter(message_id__in=[m for ids in sent.values() for m in ids], applied_at__isnull=False)
         .values_list("message_id", flat=True)
     )

@@ -11,6 +11,7 @@ from analytics.endpoint import endpoint
 from analytics.models import PaymentFact
 from billing_quantum.endpoint import endpoint as billing_endpoint
 from message_contracts.invoices import PaymentRecorded
+from messaging.models import OutboxMessage
 from messaging.receiver import Outcome
 from tests.billing_quantum.traces import envelope_of
 
@@ -32,9 +33,7 @@ def payment_recorded(**changes) -> dict:
     }
     with transaction.atomic(using="billing"):
         message_id = billing_endpoint.publish(PaymentRecorded(**(fields | changes)))
-    return envelope_of(
-        billing_endpoint.outbox.objects.using("billing").get(pk=message_id), sender="billing"
-    )
+    return envelope_of(OutboxMessage.objects.using("billing").get(pk=message_id), sender="billing")
 
 
 def test_a_payment_fact_is_stored_once():

@@ -13,6 +13,7 @@ from billing_quantum.models import BillingAccount, Card, CardStatus
 from billing_quantum.selectors import PaymentRunProgress, payment_run_progress
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.cards import CardRegistered
+from messaging.models import OutboxMessage
 from tests.billing_quantum.traces import envelope_of, seal
 
 
@@ -52,7 +53,7 @@ def from_customer():
         with transaction.atomic(using="customer"):
             message_id = customer_endpoint.publish(message)
         return envelope_of(
-            customer_endpoint.outbox.objects.using("customer").get(pk=message_id), sender="customer"
+            OutboxMessage.objects.using("customer").get(pk=message_id), sender="customer"
         )
 
     return publish

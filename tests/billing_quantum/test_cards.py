@@ -14,7 +14,7 @@ from nacl.utils import random as random_bytes
 from billing_quantum.endpoint import endpoint
 from billing_quantum.models import BillingAccount, Card
 from billing_quantum.services import UNREADABLE_REASON
-from messaging.models import DeadLetter, OutboxMessage
+from messaging.models import DeadLetter, InboxMessage, OutboxMessage
 from messaging.receiver import Outcome, RetryLater
 from tests.billing_quantum.traces import appears, database_dump, seal, stored_number
 
@@ -251,7 +251,7 @@ def test_billing_without_its_keys_retries_rather_than_giving_up(
     with pytest.raises(RetryLater):
         endpoint.receive(envelope)
 
-    assert endpoint.inbox.objects.using(endpoint.quantum).get().last_error == (
+    assert InboxMessage.objects.using(endpoint.quantum).get().last_error == (
         "ImproperlyConfigured: CARD_SEALING_PRIVATE_KEYS is not set: billing holds no card keys"
     )
     assert not DeadLetter.objects.using("billing").exists()

@@ -19,7 +19,7 @@ from billing_quantum.services import UNREADABLE_REASON
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from customer_quantum.models import CardSummary
 from messaging.endpoint import endpoint_for, endpoints
-from messaging.models import DeadLetter, OutboxMessage
+from messaging.models import DeadLetter, InboxMessage, OutboxMessage
 from messaging.receiver import Outcome
 from tests.billing_quantum.traces import (
     appears,
@@ -216,7 +216,7 @@ def test_the_card_number_and_cvc_are_left_nowhere_in_plaintext(
     message_tables = "\n".join(
         repr(list(table.objects.using(endpoint.quantum).values()))
         for endpoint in endpoints()
-        for table in (endpoint.outbox, endpoint.inbox, endpoint.dead_letters)
+        for table in (OutboxMessage, InboxMessage, DeadLetter)
     )
     places = {
         **{f"{alias} database": database_dump(alias) for alias in settings.DATABASES},

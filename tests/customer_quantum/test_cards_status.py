@@ -11,6 +11,7 @@ from billing_quantum.endpoint import endpoint as billing_endpoint
 from customer_quantum.endpoint import endpoint
 from customer_quantum.models import CardSummary
 from message_contracts.cards import CardRejected, CardVerified
+from messaging.models import OutboxMessage
 from messaging.receiver import Outcome
 from tests.billing_quantum.traces import envelope_of
 from tests.customer_quantum.factories import CustomerFactory
@@ -30,9 +31,7 @@ def pending():
 def from_billing(message) -> dict:
     with transaction.atomic(using="billing"):
         message_id = billing_endpoint.publish(message)
-    return envelope_of(
-        billing_endpoint.outbox.objects.using("billing").get(pk=message_id), sender="billing"
-    )
+    return envelope_of(OutboxMessage.objects.using("billing").get(pk=message_id), sender="billing")
 
 
 def verified(card: CardSummary, at=ANSWERED_AT) -> dict:

@@ -14,7 +14,7 @@ from billing_quantum.endpoint import endpoint as billing_endpoint
 from customer_quantum.endpoint import endpoint
 from customer_quantum.models import Invoice
 from message_contracts.invoices import InvoiceIssued, InvoiceLine
-from messaging.models import DeadLetter
+from messaging.models import DeadLetter, OutboxMessage
 from messaging.receiver import Outcome
 from tests.billing_quantum.traces import envelope_of
 from tests.customer_quantum.factories import CustomerFactory, UserFactory
@@ -44,9 +44,7 @@ def invoice_issued(*, customer_id: int, number: str = "2026-000001") -> dict:
     )
     with transaction.atomic(using="billing"):
         message_id = billing_endpoint.publish(message)
-    return envelope_of(
-        billing_endpoint.outbox.objects.using("billing").get(pk=message_id), sender="billing"
-    )
+    return envelope_of(OutboxMessage.objects.using("billing").get(pk=message_id), sender="billing")
 
 
 def test_an_issued_invoice_is_kept_once(customer):

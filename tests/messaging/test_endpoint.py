@@ -359,7 +359,7 @@ def test_a_quantum_buries_a_message_it_has_no_handler_for(ticket_created, envelo
     assert customer_endpoint.receive(envelope_of(ticket_created())) == Outcome.DEAD_LETTERED
 
     assert "customer has no handler for TicketCreated v1" in (
-        customer_endpoint.dead_letters.objects.using("customer").get().error
+        DeadLetter.objects.using("customer").get().error
     )
 
 

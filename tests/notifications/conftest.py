@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
 from message_contracts.notifications import NotificationRequested
+from messaging.models import OutboxMessage
 from notifications.endpoint import endpoint
 from tests.billing_quantum.traces import envelope_of
 
@@ -42,7 +43,7 @@ def request_arrives(notification_requested):
         with transaction.atomic(using="customer"):
             message_id = customer_endpoint.publish(notification_requested(**changes))
         envelope = envelope_of(
-            customer_endpoint.outbox.objects.using("customer").get(pk=message_id), sender="customer"
+            OutboxMessage.objects.using("customer").get(pk=message_id), sender="customer"
         )
         endpoint.receive(envelope)
         return envelope

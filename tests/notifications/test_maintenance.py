@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
+from messaging.models import OutboxMessage
 from notifications.endpoint import endpoint
 from notifications.models import Notification
 from notifications.services import notifications_send_due
@@ -45,9 +46,7 @@ def test_invoices_issued_while_paused_arrive_later_none_lost_or_duplicated(mailo
         envelope = invoice_issued(customer_id=customer.id, number=number)
         customer_endpoint.receive(envelope)
         customer_endpoint.receive(envelope)
-    requests = customer_endpoint.outbox.objects.using("customer").filter(
-        type="NotificationRequested"
-    )
+    requests = OutboxMessage.objects.using("customer").filter(type="NotificationRequested")
     for row in requests.order_by("created_at"):
         delivery = envelope_of(row, sender="customer")
         endpoint.receive(delivery)

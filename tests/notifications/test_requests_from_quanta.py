@@ -7,6 +7,7 @@ import json
 import pytest
 
 from customer_quantum.endpoint import endpoint as customer_endpoint
+from messaging.models import OutboxMessage
 from tests.customer_quantum.factories import CustomerFactory
 from tests.customer_quantum.test_invoices import invoice_issued
 from tests.ticketing.factories import ExpertFactory, TicketFactory
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 def requests_in(endpoint) -> list[dict]:
     return [
         row.payload
-        for row in endpoint.outbox.objects.using(endpoint.quantum)
+        for row in OutboxMessage.objects.using(endpoint.quantum)
         .filter(type="NotificationRequested")
         .order_by("created_at")
     ]
@@ -81,7 +82,7 @@ def test_an_assigned_expert_is_texted():
     # Published after the status the customer sees, in the same transaction (analytics is told
     # of the step too, which this test is not about).
     told = (
-        ticketing_endpoint.outbox.objects.using("ticketing")
+        OutboxMessage.objects.using("ticketing")
         .exclude(receiver="analytics")
         .order_by("created_at")
     )

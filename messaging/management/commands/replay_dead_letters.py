@@ -10,6 +10,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from messaging.endpoint import endpoints
+from messaging.models import DeadLetter
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
 
         replayed, failed = 0, 0
         for endpoint in chosen:
-            letters = endpoint.dead_letters.objects.using(endpoint.quantum).order_by("dead_since")
+            letters = DeadLetter.objects.using(endpoint.quantum).order_by("dead_since")
             if message is not None:
                 letters = letters.filter(message_id=message)
             for letter in letters:
