@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connections
 
 PASSWORD = "sysops-bench"  # noqa: S105 - every generated account's, for the benchmark's logins
@@ -91,6 +92,7 @@ class Size:
             "expert_groups": self.experts // REGIONS,
             "regions": REGIONS,
             "now": now,
+            "time_zone": settings.CUSTOMER_DEFAULT_TIME_ZONE,
             "first_names": FIRST_NAMES,
             "first_name_count": len(FIRST_NAMES),
             "last_names": LAST_NAMES,
@@ -240,9 +242,10 @@ CUSTOMER = Database(
         f"""
             INSERT INTO customer_quantum_customer
                 (id, user_id, name, email, phone, address, region, notification_preference,
-                 created_at)
+                 time_zone, created_at)
             SELECT c, c, {NAME.format(n="c")}, 'customer' || c || '@example.com', '', '',
-                   'Region ' || c %% %(regions)s, 'email', %(now)s::timestamptz - interval '3 years'
+                   'Region ' || c %% %(regions)s, 'email', %(time_zone)s,
+                   %(now)s::timestamptz - interval '3 years'
             FROM generate_series(%(first)s::bigint, %(last)s) AS c
             """,
         """
