@@ -173,7 +173,8 @@ def at_step(step: str) -> str:
 INVOICES = """
     SELECT md5('invoice-' || c || '-' || p)::uuid AS id, md5('payment-' || c || '-' || p)::uuid
                AS payment_id, c, p, period, issued_on, code, price, year, sequence,
-           year || '-' || lpad(sequence::text, 6, '0') AS number,
+           year || '-' || lpad(sequence::text, greatest(6, length(sequence::text)), '0')
+               AS number,
            jsonb_build_array(jsonb_build_object(
                'description', 'Support plan ' || code || ', ' || period, 'quantity', 1,
                'unit_price', price::text, 'amount', price::text)) AS lines
