@@ -48,7 +48,7 @@ def tickets_search(*, tickets: QuerySet[Ticket], text: str) -> TicketsFound:
     for, ignoring case, in the title, the description and the customer's name. Words shorter than
     three characters are left out.
 
-    What it costs is bounded by the page, not by the matches, however they are ordered: the
+    What it reads is bounded by SEARCH_SORTED_MOST or by the page, not by all the matches: the
     indexes (the key, the customer id, trigram indexes on the upper-cased texts) find the first
     SEARCH_SORTED_MOST + 1 matches in no order. When that is all of them, the tickets are those few
     and sorting them is cheap. When there are more, the words are common enough that reading the
