@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 
 from message_contracts.tickets import DeviceCategory
 from messaging.admin import NoEditing
+from ticketing import selectors
 from ticketing.models import (
     Article,
     Assignment,
@@ -14,7 +15,6 @@ from ticketing.models import (
     Ticket,
     UnassignedTicketAlert,
 )
-from ticketing.selectors import tickets_search
 
 DEVICE_CATEGORY_CHOICES = [
     (category.value, category.value.capitalize()) for category in DeviceCategory
@@ -112,9 +112,17 @@ class AssignmentInline(admin.TabularInline):
 
 class CountingUpTo(Paginator):
     """Counts the tickets found only up to a limit: counting millions would read them all for a
-    figure nobody pages through. Past it, the pages stop there and the page says "more than"."""
+    figure nobody pages through. Past it, the pages stop there and the page says "more than". A
+    search counts its matches itself, up to the same limit (`tickets_search`)."""
 
-    limit = 10_000
+    @property
+    def limit(self) -> int:
+        return selectors.SEARCH_SORTED_MOST
+
+    def __init__(self, *args, counted: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if counted is not None:
+            self.count = counted
 
     @cached_property
     def count(self) -> int:
@@ -153,7 +161,6 @@ class TicketAdmin(admin.ModelAdmin):
         "A ticket id, a customer id, or words of the title, the description or the customer's "
         "name (each word of three characters or more must match)."
     )
-    paginator = CountingUpTo
     show_full_result_count = False
     readonly_fields = [
         "id",
@@ -166,7 +173,19 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [AssignmentInline]
 
     def get_search_results(self, request, queryset, search_term):
-        return tickets_search(tickets=queryset, text=search_term), False
+        found = selectors.tickets_search(tickets=queryset, text=search_term)
+        # The paginator is made later from the queryset alone: the request carries the count.
+        request.tickets_found = found.count
+        return found.tickets, False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return CountingUpTo(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            counted=getattr(request, "tickets_found", None),
+        )
 
 
 class ExpertForm(forms.ModelForm):

@@ -93,14 +93,7 @@ class Size:
             "regions": REGIONS,
             "now": now,
             "time_zone": settings.CUSTOMER_DEFAULT_TIME_ZONE,
-            "first_names": FIRST_NAMES,
-            "first_name_count": len(FIRST_NAMES),
-            "last_names": LAST_NAMES,
-            "last_name_count": len(LAST_NAMES),
-            "devices": DEVICES,
-            "device_count": len(DEVICES),
-            "problems": PROBLEMS,
-            "problem_count": len(PROBLEMS),
+            **WORDS,
             "billed": BILLED_OUT_OF_TEN,
             "months": MONTHS_BILLED,
             "codes": [code for code, _, _ in CONTRACTS],
@@ -108,6 +101,18 @@ class Size:
             "contract_names": [name for _, name, _ in CONTRACTS],
         }
 
+
+# The lists names and titles are drawn from, as the fill's statements take them.
+WORDS = {
+    "first_names": FIRST_NAMES,
+    "first_name_count": len(FIRST_NAMES),
+    "last_names": LAST_NAMES,
+    "last_name_count": len(LAST_NAMES),
+    "devices": DEVICES,
+    "device_count": len(DEVICES),
+    "problems": PROBLEMS,
+    "problem_count": len(PROBLEMS),
+}
 
 # A person's name from their number: first and last names combined, so a name is shared by many
 # customers, as in life.

@@ -1,10 +1,13 @@
 """The helpdesk finds tickets by customer, id, status or text; staff keep experts and see alerts."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.ticketing.factories import ExpertFactory, TicketFactory
-from ticketing.admin import CountingUpTo
+from ticketing import selectors
 from ticketing.jobs import tickets_assign
 from ticketing.models import Ticket
 from ticketing.selectors import tickets_search
@@ -86,7 +89,8 @@ def test_staff_see_the_alerts_for_tickets_nobody_could_take(admin_client, settin
 
 
 def searched(text: str) -> set[str]:
-    return {ticket.title for ticket in tickets_search(tickets=Ticket.objects.all(), text=text)}
+    found = tickets_search(tickets=Ticket.objects.all(), text=text)
+    return {ticket.title for ticket in found.tickets}
 
 
 def test_every_word_must_match_the_title_the_description_or_the_customers_name():
@@ -117,8 +121,26 @@ def test_words_shorter_than_three_characters_are_left_out():
     assert searched("is dark") == {"TV is dark"}
 
 
-def test_past_the_counting_limit_the_page_says_more_than(admin_client, monkeypatch):
-    monkeypatch.setattr(CountingUpTo, "limit", 2)
+def titles_listed(response) -> list[str]:
+    return [ticket.title for ticket in response.context["cl"].result_list]
+
+
+@pytest.mark.parametrize("most_sorted", [1_000, 2])
+def test_a_search_lists_its_matches_newest_first(admin_client, monkeypatch, most_sorted):
+    # Three matches are either few enough to sort, or more than the most sorted.
+    monkeypatch.setattr(selectors, "SEARCH_SORTED_MOST", most_sorted)
+    now = timezone.now()
+    for days, title in [(3, "Fridge warm"), (1, "Fridge loud"), (2, "Fridge leaks")]:
+        TicketFactory(title=title, submitted_at=now - timedelta(days=days))
+    TicketFactory(title="Oven cold", submitted_at=now)
+
+    response = admin_client.get(TICKETS, {"q": "fridge"})
+
+    assert titles_listed(response) == ["Fridge loud", "Fridge leaks", "Fridge warm"]
+
+
+def test_past_the_most_sorted_the_page_says_more_than(admin_client, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_SORTED_MOST", 2)
     TicketFactory.create_batch(3, title="Fridge warm")
 
     response = admin_client.get(TICKETS, {"q": "fridge"})
@@ -127,6 +149,13 @@ def test_past_the_counting_limit_the_page_says_more_than(admin_client, monkeypat
     assert "more than 2 tickets" in page
     assert "more than 2 results" in page
     assert len(response.context["cl"].result_list) == 3
+
+
+def test_without_a_search_the_list_counts_up_to_the_limit(admin_client, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_SORTED_MOST", 2)
+    TicketFactory.create_batch(3, title="Fridge warm")
+
+    assert "more than 2 tickets" in admin_client.get(TICKETS).content.decode()
 
 
 def test_below_the_limit_the_page_counts_exactly(admin_client):
