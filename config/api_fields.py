@@ -4,6 +4,8 @@ DRF's own turn `0` into `"0"`, `"12"` into `12` and `"yes"` into `True`, which h
 mistake and lets the API accept what its schema says it refuses.
 """
 
+import copy
+
 from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
@@ -69,3 +71,13 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.SmallIntegerField: StrictIntegerField,
         models.BooleanField: StrictBooleanField,
     }
+
+    def get_fields(self):
+        # DRF builds each field again from the model's metadata for every serializer it makes,
+        # which cost a ticket submission more than validating its input. What it builds depends
+        # on the class alone: built once, and each serializer gets copies of its own, as DRF
+        # gives it copies of the fields a class declares.
+        cls = type(self)
+        if "_built_fields" not in cls.__dict__:
+            cls._built_fields = super().get_fields()
+        return copy.deepcopy(cls._built_fields)

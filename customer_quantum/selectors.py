@@ -22,11 +22,6 @@ def customer_of_user(user_id: int | None) -> Customer | None:
     return Customer.objects.filter(user_id=user_id).first()
 
 
-def time_zone_of_user(user_id: int) -> str | None:
-    """The customer's time zone name; None for an account that is not a customer's."""
-    return Customer.objects.filter(user_id=user_id).values_list("time_zone", flat=True).first()
-
-
 def tickets_of(customer: Customer) -> QuerySet[Ticket]:
     return Ticket.objects.filter(customer=customer)
 

@@ -7,16 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from customer_quantum.selectors import customer_of_user
-
 
 def customer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Passes the signed-in customer to the view; other accounts (staff) get a clear 403 page."""
+    """Passes the signed-in customer (as CustomerTimeZoneMiddleware read it) to the view; other
+    accounts (staff) get a clear 403 page."""
 
     @login_required
     @wraps(view)
     def with_customer(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        customer = customer_of_user(request.user.id)
+        customer = request.customer
         if customer is None:
             return render(request, "customer_quantum/not_a_customer.html", status=403)
         return view(request, customer, *args, **kwargs)

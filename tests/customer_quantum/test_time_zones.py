@@ -140,3 +140,19 @@ def test_staff_requests_never_ask_the_customer_database_for_a_zone(client, admin
         assert client.get("/admin/password_change/").status_code == 200
 
     assert queries.captured_queries == []
+
+
+def test_a_portal_page_reads_the_customer_once_for_its_zone_and_its_content(portal, customer):
+    Customer.objects.filter(pk=customer.pk).update(time_zone="Asia/Tokyo")
+    TicketFactory(customer=customer, submitted_at=SUBMITTED)
+
+    with CaptureQueriesContext(connections["customer"]) as queries:
+        response = portal.get("/")
+
+    assert "30 Nov 2026, 22:05 JST" in response.content.decode()
+    customer_reads = [
+        query
+        for query in queries.captured_queries
+        if 'FROM "customer_quantum_customer"' in query["sql"]
+    ]
+    assert len(customer_reads) == 1

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -97,6 +99,37 @@ def test_a_token_expires_after_its_lifetime(customer_user):
 
     ApiToken.objects.filter(pk=stored.pk).update(expiry=timezone.now() - timedelta(seconds=1))
     assert not accepted(response.json()["token"])
+    assert not ApiToken.objects.filter(pk=stored.pk).exists()
+
+
+def test_a_users_expired_tokens_go_when_the_user_is_issued_a_new_one(customer_user):
+    in_force, expired = (api_token_issue(user=customer_user)[0] for _ in range(2))
+    neighbour = get_user_model().objects.get(pk=CustomerFactory().user_id)
+    neighbours_expired = api_token_issue(user=neighbour)[0]
+    ApiToken.objects.filter(pk__in=[expired.pk, neighbours_expired.pk]).update(
+        expiry=timezone.now() - timedelta(seconds=1)
+    )
+
+    new = api_token_issue(user=customer_user)[0]
+
+    assert set(ApiToken.objects.values_list("pk", flat=True)) == {
+        in_force.pk,
+        neighbours_expired.pk,
+        new.pk,
+    }
+
+
+def test_a_signed_in_request_reads_its_token_and_user_in_one_statement(customer_user):
+    """knox's own authentication also reads every other token of the user at each request."""
+    token = token_for(customer_user.username)
+    for _ in range(2):
+        token_for(customer_user.username)
+    assert accepted(token)  # notes its last use, once a minute
+
+    with CaptureQueriesContext(connections["default"]) as identity_database:
+        assert accepted(token)
+
+    assert len(identity_database.captured_queries) == 1
 
 
 def test_the_lifetime_is_a_setting(customer_user, settings):
