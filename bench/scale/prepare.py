@@ -22,7 +22,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, required=True)
     parser.add_argument("--experts", type=int, required=True)
     parser.add_argument("--samples", type=int, required=True)
-    parser.add_argument("--fill", action="store_true", help="fill the databases (they are always migrated)")
+    parser.add_argument(
+        "--fill", action="store_true", help="fill the databases (they are always migrated)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="statements run at once")
     parser.add_argument("--out", type=Path, required=True, help="folder for users and plans")
     options = parser.parse_args()
