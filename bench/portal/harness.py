@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.portal import cpu, report
-from bench.portal.load import TICKET_WITHOUT_MESSAGE, in_own_process
+from bench.portal.load import WITHOUT_MESSAGE, in_own_process
 from bench.portal.system import (
     DOWNSTREAM,
     QUANTA,
@@ -53,6 +53,8 @@ class Run:
     writers: Path
     rows: list[dict] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
+    # Which repetition of the split's cost the phases belong to (`--runs`).
+    round: int = 1
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -245,6 +247,7 @@ def phase(
     samples = result["samples"]
     ok = [latency for _, latency, status in samples if status == result["expected_status"]]
     row = {
+        "round": run.round,
         "scenario": scenario,
         "delivery": delivery,
         "workload": workload,
@@ -320,8 +323,7 @@ def broker_scenarios(run: Run) -> None:
     system.start_workers()
     system.start_scheduler()
 
-    phase(run, scenario="limit", delivery="none", workload="insert")
-    phase(run, scenario="limit", delivery="none", workload=TICKET_WITHOUT_MESSAGE)
+    references(run)
     maxima = {
         workload: phase(run, scenario="normal", delivery="broker", workload=workload)
         for workload in WORKLOADS
@@ -331,10 +333,7 @@ def broker_scenarios(run: Run) -> None:
         phase(run, scenario="half load", delivery="broker", workload=workload, rate=rate)
 
     system.stop_workers(DOWNSTREAM)
-    rows = [
-        phase(run, scenario="downstream down", delivery="broker", workload=workload, drain=False)
-        for workload in WORKLOADS
-    ]
+    rows = customer_side_alone(run, WORKLOADS)
     system.start_workers(DOWNSTREAM)
     recovered_in = wait_drained(options.recovery_timeout, since=rows[0]["window"][0])
     delivery_check(run, rows, recovered_in=recovered_in)
@@ -353,6 +352,59 @@ def broker_scenarios(run: Run) -> None:
     system.start_workers(DOWNSTREAM, BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay))
     for workload in WORKLOADS:
         phase(run, scenario="downstream slowed", delivery="broker", workload=workload, drain=False)
+    system.stop()
+
+
+def references(run: Run) -> None:
+    """The bare insert, and the ticket and card requests without their message."""
+    phase(run, scenario="limit", delivery="none", workload="insert")
+    for workload in MESSAGE_OF:
+        phase(run, scenario="limit", delivery="none", workload=WITHOUT_MESSAGE[workload])
+
+
+def customer_side_alone(run: Run, workloads: tuple[str, ...]) -> list[dict]:
+    """With the downstream workers stopped (as if on hosts of their own): each workload, and back to
+    back with it the same request without its message; returns the product's phases."""
+    rows = []
+    for workload in workloads:
+        rows.append(
+            phase(
+                run, scenario="downstream down", delivery="broker", workload=workload, drain=False
+            )
+        )
+        if workload in WITHOUT_MESSAGE:
+            phase(
+                run,
+                scenario="downstream down",
+                delivery="none",
+                workload=WITHOUT_MESSAGE[workload],
+                drain=False,
+            )
+    return rows
+
+
+def split_cost_round(run: Run, number: int) -> None:
+    """The phases the split's cost is taken from, again: the references, the product normally and
+    on the customer side alone, the monolith normally. One run's ratio has moved by a third on this
+    machine, so the goals take the median of the rounds."""
+    system, options = run.system, run.options
+    run.round = number
+    print(f"round {number} of {options.runs}: the split's cost", flush=True)
+    system.start_web()
+    system.start_workers()
+    system.start_scheduler()
+    references(run)
+    for workload in MESSAGE_OF:
+        phase(run, scenario="normal", delivery="broker", workload=workload)
+    system.stop_workers(DOWNSTREAM)
+    rows = customer_side_alone(run, tuple(MESSAGE_OF))
+    system.start_workers(DOWNSTREAM)
+    # Drained before the monolith's phases, whose CPU would otherwise include the backlog's.
+    wait_drained(options.recovery_timeout, since=rows[0]["window"][0])
+    system.stop()
+    system.start_web(BENCH_DELIVERY="inline", **system.billing_card_keys)
+    for workload in MESSAGE_OF:
+        phase(run, scenario="normal", delivery="inline", workload=workload)
     system.stop()
 
 
@@ -407,12 +459,17 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--output", type=Path, default=REPOSITORY / "bench-results")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--runs", type=int, help="rounds of the split's cost, goals on their median (3; quick 1)"
+    )
     options = parser.parse_args()
-    # 24 phases: with their warm-ups, drains and the recoveries, about 7 to 8 minutes on 2 cores.
+    # 27 phases, 11 more a round after the first: with their warm-ups, drains and the recoveries
+    # about 8 minutes, and 2 to 3 more a round, on 2 cores.
     options.duration = options.duration or (3.0 if options.quick else 6.0)
     options.warmup = (
         options.warmup if options.warmup is not None else (1.0 if options.quick else 2.0)
     )
+    options.runs = options.runs or (1 if options.quick else 3)
     options.concurrency = max(1, min(options.concurrency, options.customers, options.readers))
     return options
 
@@ -519,6 +576,8 @@ def main() -> None:
             system.start_web()
             broker_scenarios(run)
             inline_scenarios(run)
+            for number in range(2, options.runs + 1):
+                split_cost_round(run, number)
         finally:
             system.stop()
 

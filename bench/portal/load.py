@@ -25,12 +25,15 @@ REQUEST_TIMEOUT_SECONDS = 10.0
 OPEN_LOOP_MAX_IN_FLIGHT = 256
 
 Send = Callable[[httpx.AsyncClient, dict], Awaitable[httpx.Response]]
-# The ticket request doing everything but publishing its message: beside the bare insert, it tells
-# what the message costs the request apart from what the API costs.
+# The ticket and card requests doing everything but publishing their message: beside the bare
+# insert, they tell what the message costs the request apart from what the API costs.
 TICKET_WITHOUT_MESSAGE = "ticket without message"
+CARD_WITHOUT_MESSAGE = "card without message"
+WITHOUT_MESSAGE = {"ticket": TICKET_WITHOUT_MESSAGE, "card": CARD_WITHOUT_MESSAGE}
 EXPECTED = {
     "insert": 201,
     TICKET_WITHOUT_MESSAGE: 201,
+    CARD_WITHOUT_MESSAGE: 202,
     "ticket": 201,
     "card": 202,
     "page": 200,
@@ -84,6 +87,10 @@ async def card_register(client: httpx.AsyncClient, customer: dict) -> httpx.Resp
     return await as_customer(client, customer, "/api/customer/cards/", CARD)
 
 
+async def card_without_message(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+    return await as_customer(client, customer, "/bench/card-without-message/", CARD)
+
+
 async def page_view(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
     return await client.get("/", cookies={"sessionid": customer["session"]})
 
@@ -128,6 +135,7 @@ async def helpdesk_search(client: httpx.AsyncClient, customer: dict) -> httpx.Re
 WORKLOADS: dict[str, Send] = {
     "insert": bare_insert,
     TICKET_WITHOUT_MESSAGE: ticket_without_message,
+    CARD_WITHOUT_MESSAGE: card_without_message,
     "ticket": ticket_submit,
     "card": card_register,
     "page": page_view,
