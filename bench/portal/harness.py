@@ -393,6 +393,9 @@ def split_cost_round(run: Run, number: int) -> None:
     system.start_web()
     system.start_workers()
     system.start_scheduler()
+    # What the slowed workers of the round before left queued is applied first: its CPU would be
+    # billed to this round's phases.
+    wait_drained(options.recovery_timeout, since=0.0)
     references(run)
     for workload in MESSAGE_OF:
         phase(run, scenario="normal", delivery="broker", workload=workload)
