@@ -214,21 +214,22 @@ class Receiver:
         """Inserts the inbox row already applied and runs the handler in the same transaction.
         False when anything goes wrong (the row exists, the handler fails): nothing is kept, and
         the counted path decides, runs the handler again and keeps the error."""
-        now = timezone.now()
+        received_at = timezone.now()
         try:
             message, handler = self._open(envelope)
             with transaction.atomic(using=self.quantum):
+                # The handler first, so the row's applied_at follows what the handler wrote.
+                handler(message)
                 InboxMessage.objects.using(self.quantum).create(
                     message_id=envelope.id,
                     type=envelope.type,
                     sender=envelope.sender,
                     correlation_id=envelope.correlation_id,
-                    first_received_at=now,
+                    first_received_at=received_at,
                     deliveries=1,
-                    applied_at=now,
+                    applied_at=timezone.now(),
                     confirmation_due=True,
                 )
-                handler(message)
         except Exception:  # the counted path meets the same error and deals with it
             return False
         return True
