@@ -50,8 +50,8 @@ class Endpoint:
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
         return self.sender.publish(message, correlation_id=correlation_id)
 
-    def receive(self, raw: Any) -> Outcome:
-        return self.receiver.receive(raw)
+    def receive(self, raw: Any, *, first_delivery: bool = False) -> Outcome:
+        return self.receiver.receive(raw, first_delivery=first_delivery)
 
 
 _endpoints: dict[str, Endpoint] = {}

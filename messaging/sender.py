@@ -70,7 +70,8 @@ class Sender:
 
     def _deliver(self, row: models.Model) -> None:
         transaction.on_commit(
-            lambda: self.hand_to_broker(row, record_success=False), using=self.quantum
+            lambda: self.hand_to_broker(row, record_success=False, first_hand_over=True),
+            using=self.quantum,
         )
 
     def sweep(self) -> int:
@@ -155,12 +156,16 @@ class Sender:
             pk=row.pk, confirmed_at__isnull=True
         )
 
-    def hand_to_broker(self, row: models.Model, *, record_success: bool = True) -> bool:
+    def hand_to_broker(
+        self, row: models.Model, *, record_success: bool = True, first_hand_over: bool = False
+    ) -> bool:
         envelope = self.envelope(row)
         try:
             current_app.send_task(
                 "messaging.deliver",
                 args=[row.receiver, envelope.model_dump(mode="json")],
+                # Lets the receiver apply it without counting the delivery first (issue 18).
+                kwargs={"first_hand_over": first_hand_over},
                 # What monitoring shows of the task: never the payload (customer data, a sealed
                 # card), and not Celery's repr of it, which cost more than the Redis command.
                 argsrepr=f"({row.receiver!r}, <{row.type} {row.id}>)",

@@ -32,9 +32,15 @@ DATABASE_AWAY_RETRY_MAX_SECONDS = 2.0
     reject_on_worker_lost=True,
     max_retries=None,
 )
-def deliver(task, receiver: str, envelope: dict) -> None:
+def deliver(task, receiver: str, envelope: dict, first_hand_over: bool = False) -> None:
+    request = task.request
+    first = surely_first_delivery(
+        first_hand_over=first_hand_over,
+        redelivered=bool((request.delivery_info or {}).get("redelivered")),
+        retries=request.retries,
+    )
     try:
-        endpoint_for(receiver).receive(envelope)
+        endpoint_for(receiver).receive(envelope, first_delivery=first)
     except RetryLater as later:
         # The budget is counted in the receiver's inbox, so Celery itself never gives up.
         note_database_reachable(task.app, receiver)
@@ -47,6 +53,12 @@ def deliver(task, receiver: str, envelope: dict) -> None:
         note_database_unreachable(task.app, receiver, describe_error(error), retry_in=delay)
         raise task.retry(countdown=delay) from None
     note_database_reachable(task.app, receiver)
+
+
+def surely_first_delivery(*, first_hand_over: bool, redelivered: bool, retries: int) -> bool:
+    """Only the sender's first hand-over, neither put back by the broker nor retried, may skip the
+    delivery count: a worker killed in an uncounted delivery must not hide a poison message."""
+    return first_hand_over and not redelivered and retries == 0
 
 
 @shared_task(name="messaging.sweep_outbox", bind=True)

@@ -173,6 +173,43 @@ def test_a_message_is_applied_once_however_often_it_is_delivered(ticket_created,
     assert inbox.applied_at is not None
 
 
+def test_a_first_delivery_is_applied_in_one_transaction_and_its_copies_ignored(
+    ticket_created, envelope_of
+):
+    message = ticket_created()
+    envelope = envelope_of(message)
+
+    with CaptureQueriesContext(connections["ticketing"]) as first_queries:
+        first = ticketing_endpoint.receive(envelope, first_delivery=True)
+    copies = [ticketing_endpoint.receive(envelope, first_delivery=True) for _ in range(2)]
+    with CaptureQueriesContext(connections["ticketing"]) as counted_queries:
+        ticketing_endpoint.receive(envelope_of(ticket_created()))
+
+    assert first == Outcome.APPLIED
+    assert copies == [Outcome.DUPLICATE, Outcome.DUPLICATE]
+    first_sql = [q["sql"] for q in first_queries.captured_queries]
+    assert not [sql for sql in first_sql if sql.startswith("UPDATE") or "FOR UPDATE" in sql]
+    assert len(first_sql) < len(counted_queries.captured_queries)
+    assert Ticket.objects.get(pk=message.ticket_id)
+    inbox = InboxMessage.objects.using("ticketing").get(pk=envelope["id"])
+    assert (inbox.deliveries, inbox.confirmation_due) == (3, True)
+    assert inbox.applied_at is not None
+
+
+def test_a_first_delivery_whose_handler_fails_is_counted_and_retried(
+    ticket_created, envelope_of, ticketing_with
+):
+    failing = ticketing_with(always_fails)
+
+    with pytest.raises(RetryLater):
+        failing.receive(envelope_of(ticket_created()), first_delivery=True)
+
+    assert not Ticket.objects.exists()
+    inbox = InboxMessage.objects.using("ticketing").get()
+    assert (inbox.deliveries, inbox.applied_at) == (1, None)
+    assert inbox.last_error == "InjectedFault: the expert directory is unreachable"
+
+
 def test_the_receiver_confirms_what_it_settled_in_one_batch_per_sender(
     ticket_created, envelope_of, queued
 ):

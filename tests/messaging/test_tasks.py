@@ -4,7 +4,7 @@ import pytest
 
 from messaging import endpoint as kernel
 from messaging.models import DeadLetter
-from messaging.tasks import deliver
+from messaging.tasks import deliver, surely_first_delivery
 from tests.messaging.faults import always_fails
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -22,3 +22,23 @@ def test_celery_never_gives_up_before_the_receiver_buries_the_message(
 
     assert result.successful(), result.result
     assert DeadLetter.objects.using("ticketing").get().deliveries == 6
+
+
+@pytest.mark.parametrize(
+    ("first_hand_over", "redelivered", "retries", "first"),
+    [
+        (True, False, 0, True),
+        (False, False, 0, False),
+        (True, True, 0, False),
+        (True, False, 1, False),
+    ],
+    ids=["first-hand-over", "resent-by-the-sweep", "put-back-by-the-broker", "retried"],
+)
+def test_only_a_first_hand_over_never_put_back_nor_retried_skips_the_count(
+    first_hand_over, redelivered, retries, first
+):
+    decided = surely_first_delivery(
+        first_hand_over=first_hand_over, redelivered=redelivered, retries=retries
+    )
+
+    assert decided is first
