@@ -75,9 +75,15 @@ class StrictModelSerializer(serializers.ModelSerializer):
     def get_fields(self):
         # DRF builds each field again from the model's metadata for every serializer it makes,
         # which cost a ticket submission more than validating its input. What it builds depends
-        # on the class alone: built once, and each serializer gets copies of its own, as DRF
-        # gives it copies of the fields a class declares.
+        # on the class alone: built once, and each serializer gets copies of its own. A field's
+        # binding (its parent, name, source) is assigned on the copy, so a plain field needs a
+        # shallow copy only; a nested serializer binds fields of its own and is copied deeply.
         cls = type(self)
         if "_built_fields" not in cls.__dict__:
             cls._built_fields = super().get_fields()
-        return copy.deepcopy(cls._built_fields)
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in cls._built_fields.items()
+        }
