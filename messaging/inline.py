@@ -23,8 +23,9 @@ class InlineSender(Sender):
     def _deliver(self, row: models.Model) -> None:
         envelope = self.envelope(row)
         with flow(envelope.correlation_id, message_id=envelope.id):
+            # Surely its first delivery: it commits or rolls back with the sender's transaction.
             endpoint_for(row.receiver).receiver.receive_parsed(
-                envelope.model_dump(mode="json"), envelope
+                envelope.model_dump(mode="json"), envelope, first_delivery=True
             )
 
 

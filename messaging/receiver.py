@@ -1,9 +1,12 @@
 """A quantum's receiving side: each message applied exactly once, or buried in dead letters.
 
-Each delivery is counted in the inbox in a transaction of its own, then the handler runs in a
-second transaction that also marks the message applied, so a duplicate changes nothing and a
-message that keeps killing its worker still runs out of deliveries and is buried. What it has
-settled (applied or buried) it confirms to the sender, so the sender stops handing it over.
+A delivery that is surely the message's first (the sender's first hand-over, neither put back by
+the broker nor retried) is applied in one transaction that also stores its inbox row: if the worker
+dies in it, nothing is kept and the next delivery is counted. Every other delivery is counted in the
+inbox in a transaction of its own, then the handler runs in a second transaction that also marks
+the message applied, so a duplicate changes nothing and a message that keeps killing its worker
+still runs out of deliveries and is buried. What it has settled (applied or buried) it confirms to
+the sender, so the sender stops handing it over.
 """
 
 import contextlib
