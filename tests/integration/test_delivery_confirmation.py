@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from messaging.models import InboxMessage, OutboxMessage
+from messaging.models import DeadLetter, InboxMessage, OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
 from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer, broker_dump
-from tests.integration.system import StartSystem
+from tests.integration.system import FAST_MESSAGING, StartSystem
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -100,6 +100,35 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
     assert fault_report.count() == FaultCounts(sent=1, applied=1, lost=0, duplicated=0)
     inbox = InboxMessage.objects.using("ticketing").get()
     # The killed first delivery was applied uncounted, so it left nothing; the next one counted.
-    assert inbox.deliveries >= 1
+    assert inbox.deliveries == 1
     assert inbox.applied_at is not None
     assert TicketingTicket.objects.count() == 1
+
+
+def test_a_message_that_kills_every_worker_that_takes_it_is_still_buried(
+    start_system: StartSystem, customer_account: CustomerAccount, tmp_path: Path
+) -> None:
+    """The first delivery, applied in one transaction, leaves no count when its worker dies: the
+    deliveries after it are redeliveries, counted before the handler runs, so the message still
+    runs out of deliveries instead of killing workers for ever."""
+    hold = tmp_path / "hold"
+    system = start_system(worker_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
+    worker = system.workers["ticketing"]
+    most = int(FAST_MESSAGING["MESSAGING_MAX_DELIVERIES"])
+
+    response = system.submit_ticket(token=customer_account.token, title=HANG_TITLE)
+    assert response.status_code == 201, response.text
+    # The uncounted first delivery, then every counted one, each killed inside the handler.
+    for _ in range(1 + most):
+        worker.wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
+        worker.kill()
+        worker.start()
+
+    buried = wait_until(
+        lambda: DeadLetter.objects.using("ticketing").first(),
+        timeout=RECOVERY_TIMEOUT_SECONDS,
+        what="the message that kills its workers is buried",
+    )
+    assert buried.deliveries == most + 1
+    assert "worker was lost" in buried.error
+    assert not TicketingTicket.objects.exists()
