@@ -14,33 +14,17 @@ import argparse
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg
+from bench.throwaway import on_throwaway_databases
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-ALIASES = ("default", "customer", "billing", "ticketing", "analytics", "notifications")
 DATABASE = "sysops_bench_reports_analytics"
 # Hours from submission to completion, typical per priority (the spread is random around it).
 RESOLVE_HOURS = {"urgent": 6, "high": 20, "normal": 60, "low": 140}
 PRIORITY_WEIGHTS = {"urgent": 1, "high": 2, "normal": 5, "low": 2}
-
-
-def database_variable(alias: str) -> str:
-    return "DATABASE_URL" if alias == "default" else f"{alias.upper()}_DATABASE_URL"
-
-
-def recreate_database(server: str, *, drop_only: bool = False) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
 def main() -> None:
@@ -53,25 +37,9 @@ def main() -> None:
     arguments = parser.parse_args()
     server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 
-    recreate_database(server)
-    try:
-        with tempfile.TemporaryDirectory(prefix="sysops-bench-") as var_dir:
-            # Only analytics is used; the other aliases name databases that are never opened.
-            for alias in ALIASES:
-                os.environ[database_variable(alias)] = f"{server}/{DATABASE}"
-            os.environ["SYSOPS_VAR_DIR"] = var_dir
-            os.environ.pop("CELERY_BROKER_URL", None)
-            os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-            sys.path.insert(0, str(REPOSITORY))
-            from operations.embedded.var_folder import var_folder_prepare
-
-            var_folder_prepare(Path(var_dir))
-            run(arguments)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(server, drop_only=True)
+    # Only analytics is used: every alias names the one database, which the others never open.
+    with on_throwaway_databases(server, lambda alias: DATABASE):
+        run(arguments)
 
 
 def run(arguments: argparse.Namespace) -> None:

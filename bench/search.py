@@ -15,13 +15,9 @@ it drops the databases.
 import argparse
 import os
 import re
-import tempfile
 from importlib import import_module
-from pathlib import Path
 
-import psycopg
-
-from bench.reports import ALIASES, database_variable
+from bench.throwaway import on_throwaway_databases
 
 TICKETS_A_CUSTOMER = 10
 SEARCHED_CUSTOMER = 777
@@ -44,14 +40,6 @@ def database(alias: str) -> str:
     return f"sysops_bench_search_{alias}"
 
 
-def recreate_databases(server: str, *, drop_only: bool = False) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        for alias in ALIASES:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database(alias)}" WITH (FORCE)')
-            if not drop_only:
-                connection.execute(f'CREATE DATABASE "{database(alias)}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -60,23 +48,8 @@ def main() -> None:
         raise SystemExit(f"--tickets: at least {SEARCHED_CUSTOMER * TICKETS_A_CUSTOMER}")
     server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 
-    recreate_databases(server)
-    try:
-        with tempfile.TemporaryDirectory(prefix="sysops-bench-") as var_dir:
-            for alias in ALIASES:
-                os.environ[database_variable(alias)] = f"{server}/{database(alias)}"
-            os.environ["SYSOPS_VAR_DIR"] = var_dir
-            os.environ.pop("CELERY_BROKER_URL", None)
-            os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-            from operations.embedded.var_folder import var_folder_prepare
-
-            var_folder_prepare(Path(var_dir))
-            run(arguments.tickets)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_databases(server, drop_only=True)
+    with on_throwaway_databases(server, database):
+        run(arguments.tickets)
 
 
 def run(sizes: list[int]) -> None:
