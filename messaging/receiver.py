@@ -214,25 +214,26 @@ class Receiver:
         return None
 
     def _applied_at_once(self, envelope: Envelope) -> bool:
-        """Inserts the inbox row already applied and runs the handler in the same transaction.
+        """Stores the inbox row, runs the handler and marks the row applied, in one transaction.
         False when anything goes wrong (the row exists, the handler fails): nothing is kept, and
         the counted path decides, runs the handler again and keeps the error."""
-        received_at = timezone.now()
         try:
             message, handler = self._open(envelope)
             with transaction.atomic(using=self.quantum):
-                # The handler first, so the row's applied_at follows what the handler wrote.
-                handler(message)
-                InboxMessage.objects.using(self.quantum).create(
+                # The row first: a copy delivered meanwhile stops at its key (waiting for this
+                # transaction) before its handler runs, so a handler never runs for a duplicate.
+                inbox = InboxMessage.objects.using(self.quantum).create(
                     message_id=envelope.id,
                     type=envelope.type,
                     sender=envelope.sender,
                     correlation_id=envelope.correlation_id,
-                    first_received_at=received_at,
+                    first_received_at=timezone.now(),
                     deliveries=1,
-                    applied_at=timezone.now(),
-                    confirmation_due=True,
                 )
+                handler(message)
+                inbox.applied_at = timezone.now()
+                inbox.confirmation_due = True
+                inbox.save(update_fields=["applied_at", "confirmation_due"])
         except Exception:  # the counted path meets the same error and deals with it
             return False
         return True

@@ -188,12 +188,26 @@ def test_a_first_delivery_is_applied_in_one_transaction_and_its_copies_ignored(
     assert first == Outcome.APPLIED
     assert copies == [Outcome.DUPLICATE, Outcome.DUPLICATE]
     first_sql = [q["sql"] for q in first_queries.captured_queries]
-    assert not [sql for sql in first_sql if sql.startswith("UPDATE") or "FOR UPDATE" in sql]
+    assert not [sql for sql in first_sql if "FOR UPDATE" in sql]
+    assert sum(sql == "BEGIN" for sql in first_sql) <= 1
     assert len(first_sql) < len(counted_queries.captured_queries)
     assert Ticket.objects.get(pk=message.ticket_id)
     inbox = InboxMessage.objects.using("ticketing").get(pk=envelope["id"])
     assert (inbox.deliveries, inbox.confirmation_due) == (3, True)
     assert inbox.applied_at is not None
+
+
+def test_a_copy_that_claims_to_be_a_first_delivery_never_runs_the_handler(
+    ticket_created, envelope_of, ticketing_with
+):
+    handled = []
+    receiving = ticketing_with(handled.append)
+    envelope = envelope_of(ticket_created())
+
+    outcomes = [receiving.receive(envelope, first_delivery=True) for _ in range(2)]
+
+    assert outcomes == [Outcome.APPLIED, Outcome.DUPLICATE]
+    assert len(handled) == 1
 
 
 def test_a_first_delivery_whose_handler_fails_is_counted_and_retried(
