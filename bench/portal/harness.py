@@ -55,6 +55,7 @@ class Run:
     checks: list[dict] = field(default_factory=list)
     # Which repetition of the split's cost the phases belong to (`--runs`).
     round: int = 1
+    worker_rates: dict = field(default_factory=dict)
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -411,6 +412,66 @@ def split_cost_round(run: Run, number: int) -> None:
     system.stop()
 
 
+NOOP_QUEUE = "bench-noop"
+
+
+def one_worker_rates(run: Run) -> None:
+    """Issue 18's third reference: Celery's raw rate for a task that does nothing, on the same
+    broker and with the quanta workers' command and pool, against the rate at which one such
+    worker process applies a burst of messages queued for its quantum (TicketCreated, stored and
+    handed over by the customer quantum's ticket service while ticketing's worker is stopped)."""
+    from celery import current_app
+
+    from bench.portal.tasks import NOOP
+    from customer_quantum.models import Customer
+    from customer_quantum.services.tickets import ticket_submit
+    from messaging.models import InboxMessage
+
+    system, options = run.system, run.options
+    burst = options.burst
+    print(f"one worker's rates: {burst:,} no-op tasks, then {burst:,} messages", flush=True)
+    for _ in range(burst):
+        current_app.send_task(NOOP, queue=NOOP_QUEUE)
+    noop_seconds = seconds_for_one_worker(run, NOOP_QUEUE, lambda: queue_length(NOOP_QUEUE) == 0)
+
+    customer = Customer.objects.first()
+    since = datetime.now(UTC)
+    for number in range(burst):
+        ticket_submit(customer=customer, title=f"Burst ticket {number}", device_category="phone")
+    applied = InboxMessage.objects.using("ticketing").filter(
+        type="TicketCreated", first_received_at__gte=since, applied_at__isnull=False
+    )
+    message_seconds = seconds_for_one_worker(run, "ticketing", lambda: applied.count() >= burst)
+    # Its handler's own messages to analytics, and the confirmations (the scheduler's sweeps).
+    system.start_workers(("customer", "ticketing", "analytics"))
+    system.start_scheduler()
+    wait_drained(options.recovery_timeout, since=since.timestamp())
+    system.stop()
+    run.worker_rates = {
+        "burst": burst,
+        "noop_per_second": round(burst / noop_seconds, 1),
+        "messages_per_second": round(burst / message_seconds, 1),
+    }
+    print(f"    {run.worker_rates}", flush=True)
+
+
+def seconds_for_one_worker(run: Run, queue: str, done) -> float:
+    """How long one worker of `queue`, started once the queue is filled, takes until `done`."""
+    run.system.start_workers((queue,))
+    started = time.monotonic()
+    wait_until(done, timeout=run.options.drain_timeout, what=f"{queue} is worked through")
+    seconds = time.monotonic() - started
+    run.system.stop_workers((queue,))
+    return seconds
+
+
+def queue_length(queue: str) -> int:
+    from celery import current_app
+
+    with current_app.connection_for_read() as connection:
+        return connection.default_channel.client.llen(queue)
+
+
 def inline_scenarios(run: Run) -> None:
     system, options = run.system, run.options
     print("the monolith: each message applied inside the request", flush=True)
@@ -463,6 +524,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=REPOSITORY / "bench-results")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument(
+        "--burst",
+        type=int,
+        help="tasks and messages one worker works through (10,000; quick 1,000)",
+    )
+    parser.add_argument(
         "--runs", type=int, help="rounds of the split's cost, goals on their median (3; quick 1)"
     )
     options = parser.parse_args()
@@ -473,6 +539,7 @@ def arguments() -> argparse.Namespace:
         options.warmup if options.warmup is not None else (1.0 if options.quick else 2.0)
     )
     options.runs = options.runs or (1 if options.quick else 3)
+    options.burst = options.burst or (1_000 if options.quick else 10_000)
     options.concurrency = max(1, min(options.concurrency, options.customers, options.readers))
     return options
 
@@ -581,6 +648,7 @@ def main() -> None:
             inline_scenarios(run)
             for number in range(2, options.runs + 1):
                 split_cost_round(run, number)
+            one_worker_rates(run)
         finally:
             system.stop()
 
@@ -596,6 +664,7 @@ def main() -> None:
         "hot_path": profile,
         "phases": run.rows,
         "recovery": run.checks,
+        "worker_rates": run.worker_rates,
     }
     outcome["goals"] = report.goals(outcome)
     report.write(outcome, workdir)

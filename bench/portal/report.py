@@ -158,6 +158,17 @@ def goals(outcome: dict) -> list[dict]:
             lag is not None and lag < 100,
             f"lag p50 {half.get('lag_p50_ms')} ms",
         )
+    if rates := outcome.get("worker_rates"):
+        applied = ratio(rates["messages_per_second"], rates["noop_per_second"])
+        goal(
+            f"one worker process: messages applied per second ÷ Celery's no-op tasks per second "
+            f"(bursts of {rates['burst']:,})",
+            applied,
+            "≥ 0.5",
+            applied is not None and applied >= 0.5,
+            f"{rates['messages_per_second']} TicketCreated/s against {rates['noop_per_second']} "
+            "no-op tasks/s",
+        )
     return found
 
 

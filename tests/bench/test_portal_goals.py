@@ -66,3 +66,16 @@ def test_the_customer_side_alone_is_compared_with_the_same_request_without_its_m
     assert (throughput["measured"], throughput["met"]) == (0.9, True)
     assert (p99["measured"], p99["met"]) == (1.2, True)
     assert (without["measured"], without["met"]) == (0.5, False)
+
+
+def test_one_worker_applies_messages_against_celerys_own_rate_for_a_task_that_does_nothing():
+    measured = outcome(product_cpu=[21.0])
+    measured["worker_rates"] = {
+        "burst": 10_000,
+        "noop_per_second": 800.0,
+        "messages_per_second": 300.0,
+    }
+
+    rate = goal_named(goals(measured), "one worker process")
+
+    assert (rate["measured"], rate["met"]) == (0.38, False)
