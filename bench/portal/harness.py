@@ -533,7 +533,7 @@ def arguments() -> argparse.Namespace:
     )
     options = parser.parse_args()
     # 27 phases, 11 more a round after the first: with their warm-ups, drains and the recoveries
-    # about 8 minutes, and 2 to 3 more a round, on 2 cores.
+    # about 13 minutes with three rounds and bursts of 10,000, on 2 cores.
     options.duration = options.duration or (3.0 if options.quick else 6.0)
     options.warmup = (
         options.warmup if options.warmup is not None else (1.0 if options.quick else 2.0)
