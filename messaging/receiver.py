@@ -223,17 +223,9 @@ class Receiver:
                 # The row first: a copy delivered meanwhile stops at its key (waiting for this
                 # transaction) before its handler runs, so a handler never runs for a duplicate.
                 inbox = InboxMessage.objects.using(self.quantum).create(
-                    message_id=envelope.id,
-                    type=envelope.type,
-                    sender=envelope.sender,
-                    correlation_id=envelope.correlation_id,
-                    first_received_at=timezone.now(),
-                    deliveries=1,
+                    message_id=envelope.id, **self._new_inbox_row(envelope, deliveries=1)
                 )
-                handler(message)
-                inbox.applied_at = timezone.now()
-                inbox.confirmation_due = True
-                inbox.save(update_fields=["applied_at", "confirmation_due"])
+                self._handled(inbox, message, handler)
         except Exception:  # the counted path meets the same error and deals with it
             return False
         return True
@@ -265,28 +257,35 @@ class Receiver:
             InboxMessage.objects.using(self.quantum)
             .select_for_update()
             .get_or_create(
-                message_id=envelope.id,
-                defaults={
-                    "type": envelope.type,
-                    "sender": envelope.sender,
-                    "correlation_id": envelope.correlation_id,
-                    "first_received_at": timezone.now(),
-                    "deliveries": deliveries,
-                },
+                message_id=envelope.id, defaults=self._new_inbox_row(envelope, deliveries)
             )
         )
+
+    @staticmethod
+    def _new_inbox_row(envelope: Envelope, deliveries: int) -> dict[str, Any]:
+        return {
+            "type": envelope.type,
+            "sender": envelope.sender,
+            "correlation_id": envelope.correlation_id,
+            "first_received_at": timezone.now(),
+            "deliveries": deliveries,
+        }
 
     def _apply(self, envelope: Envelope, message: Message, handler: Handler) -> Outcome:
         """Runs inside the caller's transaction, so the handler's writes and the mark commit together."""
         inbox, _ = self._inbox_row(envelope)
         if inbox.applied_at is not None:
             return Outcome.DUPLICATE
+        self._handled(inbox, message, handler)
+        return Outcome.APPLIED
+
+    def _handled(self, inbox: models.Model, message: Message, handler: Handler) -> None:
+        """Runs the handler and marks the inbox row applied and due for confirmation."""
         handler(message)
         inbox.applied_at = timezone.now()
         inbox.last_error = ""
         inbox.confirmation_due = True
         inbox.save(update_fields=["applied_at", "last_error", "confirmation_due"])
-        return Outcome.APPLIED
 
     def _bury(
         self,

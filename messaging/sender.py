@@ -70,8 +70,7 @@ class Sender:
 
     def _deliver(self, row: models.Model) -> None:
         transaction.on_commit(
-            lambda: self.hand_to_broker(row, record_success=False, first_hand_over=True),
-            using=self.quantum,
+            lambda: self.hand_to_broker(row, first_hand_over=True), using=self.quantum
         )
 
     def sweep(self) -> int:
@@ -156,9 +155,9 @@ class Sender:
             pk=row.pk, confirmed_at__isnull=True
         )
 
-    def hand_to_broker(
-        self, row: models.Model, *, record_success: bool = True, first_hand_over: bool = False
-    ) -> bool:
+    def hand_to_broker(self, row: models.Model, *, first_hand_over: bool = False) -> bool:
+        """`first_hand_over`: the fast path's, after the commit; a successful one writes nothing
+        (`_delivery_state`), every other is recorded."""
         envelope = self.envelope(row)
         try:
             current_app.send_task(
@@ -187,7 +186,7 @@ class Sender:
                 resend_at=timezone.now(),
             )
             return False
-        if record_success:
+        if not first_hand_over:
             # The first hand-over (the fast path's) counts too: the wait doubles from there.
             now = timezone.now()
             self._unconfirmed(row).update(
