@@ -57,6 +57,7 @@ from message_contracts.cards import (
 )
 from message_contracts.invoices import InvoiceIssued, InvoiceLine, PaymentRecorded
 from message_contracts.support_plans import SupportPlanChosen
+from messaging.contract import Message
 from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
 
@@ -333,7 +334,7 @@ def _payment_failure_record(*, payment: Payment, answer: ChargeAnswer, now: date
     )
     if payment.status != PaymentStatus.FAILED:
         # A failure is not a fact yet: asking again may still charge the card.
-        _payment_fact_publish(payment=payment, invoice_number="")
+        endpoint_for(DATABASE).publish(_payment_recorded(payment=payment, invoice_number=""))
 
 
 def _invoices_issue(*, payments: list[Payment], issued_on: date) -> None:
@@ -347,13 +348,18 @@ def _invoices_issue(*, payments: list[Payment], issued_on: date) -> None:
     first = counter.last_sequence + 1
     counter.last_sequence += len(payments)
     counter.save(update_fields=["last_sequence"])
-    invoices = [
+    issued = [
         _invoice_issue(payment=payment, issued_on=issued_on, sequence=first + offset)
         for offset, payment in enumerate(payments)
     ]
-    Invoice.objects.bulk_create(invoices)
-    for payment, invoice in zip(payments, invoices, strict=True):
-        _payment_fact_publish(payment=payment, invoice_number=invoice.number)
+    Invoice.objects.bulk_create([invoice for invoice, _ in issued])
+    messages: list[Message] = []
+    for payment, (invoice, invoice_issued) in zip(payments, issued, strict=True):
+        messages += [
+            invoice_issued,
+            _payment_recorded(payment=payment, invoice_number=invoice.number),
+        ]
+    endpoint_for(DATABASE).publish_all(messages)
 
 
 def payment_retry(*, payment: Payment, provider: PaymentProvider) -> str:
@@ -434,9 +440,11 @@ def payment_alert_retry_run(*, alert_id: int, provider: PaymentProvider) -> str:
     return outcome
 
 
-def _invoice_issue(*, payment: Payment, issued_on: date, sequence: int) -> Invoice:
-    """The invoice of a charged payment, numbered from the year's counter, published with the
-    invoice itself (the persistent path to the customer quantum); the caller stores it."""
+def _invoice_issue(
+    *, payment: Payment, issued_on: date, sequence: int
+) -> tuple[Invoice, InvoiceIssued]:
+    """The invoice of a charged payment, numbered from the year's counter, and the message that
+    carries it to the customer quantum (the persistent path); the caller stores both."""
     line = InvoiceLine(
         description=f"Support plan {payment.contract_code}, {payment.period}",
         quantity=1,
@@ -456,35 +464,30 @@ def _invoice_issue(*, payment: Payment, issued_on: date, sequence: int) -> Invoi
         status=InvoiceStatus.PAID,
         issued_on=issued_on,
     )
-    endpoint_for(DATABASE).publish(
-        InvoiceIssued(
-            invoice_id=invoice.id,
-            number=invoice.number,
-            customer_id=payment.account.customer_id,
-            period=invoice.period,
-            issued_on=issued_on,
-            lines=[line],
-            total=invoice.total,
-            currency=invoice.currency,
-            status=invoice.status,
-            issued_at=invoice.issued_at,
-        )
+    return invoice, InvoiceIssued(
+        invoice_id=invoice.id,
+        number=invoice.number,
+        customer_id=payment.account.customer_id,
+        period=invoice.period,
+        issued_on=issued_on,
+        lines=[line],
+        total=invoice.total,
+        currency=invoice.currency,
+        status=invoice.status,
+        issued_at=invoice.issued_at,
     )
-    return invoice
 
 
-def _payment_fact_publish(*, payment: Payment, invoice_number: str) -> None:
-    endpoint_for(DATABASE).publish(
-        PaymentRecorded(
-            payment_id=payment.id,
-            attempt=payment.attempt,
-            customer_id=payment.account.customer_id,
-            period=payment.period,
-            contract_code=payment.contract_code,
-            amount=payment.amount,
-            currency=payment.currency,
-            outcome=payment.status,
-            invoice_number=invoice_number,
-            recorded_at=payment.settled_at,
-        )
+def _payment_recorded(*, payment: Payment, invoice_number: str) -> PaymentRecorded:
+    return PaymentRecorded(
+        payment_id=payment.id,
+        attempt=payment.attempt,
+        customer_id=payment.account.customer_id,
+        period=payment.period,
+        contract_code=payment.contract_code,
+        amount=payment.amount,
+        currency=payment.currency,
+        outcome=payment.status,
+        invoice_number=invoice_number,
+        recorded_at=payment.settled_at,
     )

@@ -7,7 +7,7 @@ handler of each message it takes in, and registers it when Django starts.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -49,6 +49,9 @@ class Endpoint:
 
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
         return self.sender.publish(message, correlation_id=correlation_id)
+
+    def publish_all(self, messages: Sequence[Message]) -> list[uuid.UUID]:
+        return self.sender.publish_all(messages)
 
     def receive(self, raw: Any, *, first_delivery: bool = False) -> Outcome:
         return self.receiver.receive(raw, first_delivery=first_delivery)

@@ -20,13 +20,14 @@ class InlineSender(Sender):
         # Applied before the sender's transaction commits: confirmed as it is stored, never swept.
         return {"confirmed_at": now}
 
-    def _deliver(self, row: models.Model) -> None:
-        envelope = self.envelope(row)
-        with flow(envelope.correlation_id, message_id=envelope.id):
-            # Surely its first delivery: it commits or rolls back with the sender's transaction.
-            endpoint_for(row.receiver).receiver.receive_parsed(
-                envelope.model_dump(mode="json"), envelope, first_delivery=True
-            )
+    def _deliver(self, rows: list[models.Model]) -> None:
+        for row in rows:
+            envelope = self.envelope(row)
+            with flow(envelope.correlation_id, message_id=envelope.id):
+                # Surely its first delivery: it commits or rolls back with the sender's transaction.
+                endpoint_for(row.receiver).receiver.receive_parsed(
+                    envelope.model_dump(mode="json"), envelope, first_delivery=True
+                )
 
 
 def inline_sender_install(endpoint: Endpoint) -> None:

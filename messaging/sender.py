@@ -8,6 +8,7 @@ still arrives. The outbox row is the record of truth, never the queue.
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -44,23 +45,37 @@ class Sender:
         self.quantum = quantum
 
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
-        message_id = uuid.uuid4()
+        return self.publish_all([message], correlation_id=correlation_id)[0]
+
+    def publish_all(
+        self, messages: Sequence[Message], *, correlation_id: uuid.UUID | None = None
+    ) -> list[uuid.UUID]:
+        """Stores the messages in the sender's outbox with one INSERT inside the caller's
+        transaction; once that commits, one hook hands them to the broker in order. A job that
+        publishes a batch's messages at once saves a statement and a commit hook per message."""
         now = timezone.now()
-        # No savepoint of its own inside the caller's transaction (two statements saved per
-        # message): if the row cannot be stored, the caller's change must not commit either.
-        with transaction.atomic(using=self.quantum, savepoint=False):
-            row = OutboxMessage.objects.using(self.quantum).create(
-                id=message_id,
-                type=message.TYPE,
-                version=message.VERSION,
-                receiver=message.RECEIVER,
-                correlation_id=correlation_id or current_correlation_id() or message_id,
-                payload=message.model_dump(mode="json"),
-                created_at=now,
-                **self._delivery_state(now),
+        correlation_id = correlation_id or current_correlation_id()
+        rows = []
+        for message in messages:
+            message_id = uuid.uuid4()
+            rows.append(
+                OutboxMessage(
+                    id=message_id,
+                    type=message.TYPE,
+                    version=message.VERSION,
+                    receiver=message.RECEIVER,
+                    correlation_id=correlation_id or message_id,
+                    payload=message.model_dump(mode="json"),
+                    created_at=now,
+                    **self._delivery_state(now),
+                )
             )
-            self._deliver(row)
-        return message_id
+        # No savepoint of its own inside the caller's transaction (two statements saved): if the
+        # rows cannot be stored, the caller's change must not commit either.
+        with transaction.atomic(using=self.quantum, savepoint=False):
+            OutboxMessage.objects.using(self.quantum).bulk_create(rows)
+            self._deliver(rows)
+        return [row.id for row in rows]
 
     def _delivery_state(self, now) -> dict[str, Any]:
         """Due for the sweep only if the fast path fails (then marked due at once) or the receiver
@@ -68,10 +83,22 @@ class Sender:
         per message."""
         return {"resend_at": now + timedelta(seconds=resend_delay(1))}
 
-    def _deliver(self, row: models.Model) -> None:
-        transaction.on_commit(
-            lambda: self.hand_to_broker(row, first_hand_over=True), using=self.quantum
-        )
+    def _deliver(self, rows: list[models.Model]) -> None:
+        transaction.on_commit(lambda: self._hand_over_committed(rows), using=self.quantum)
+
+    def _hand_over_committed(self, rows: list[models.Model]) -> None:
+        """The fast path. At the first refusal the rest are left to the next sweep, rather than
+        each waiting for the broker to refuse it."""
+        for handed, row in enumerate(rows):
+            if not self.hand_to_broker(row, first_hand_over=True):
+                self._due_now(rows[handed + 1 :])
+                return
+
+    def _due_now(self, rows: list[models.Model]) -> None:
+        if rows:
+            OutboxMessage.objects.using(self.quantum).filter(
+                pk__in=[row.pk for row in rows], confirmed_at__isnull=True
+            ).update(resend_at=timezone.now())
 
     def sweep(self) -> int:
         """Hands the broker every message that is due: never handed over (broker down, process

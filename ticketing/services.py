@@ -22,6 +22,7 @@ from message_contracts.tickets import (
     TicketStatusChanged,
     TicketStep,
 )
+from messaging.contract import Message
 from messaging.endpoint import endpoint_for
 from ticketing.apps import DATABASE
 from ticketing.models import Article, Assignment, Expert, Ticket
@@ -68,16 +69,20 @@ def ticket_register(*, submitted: TicketCreatedV2) -> Ticket:
             priority=submitted.priority,
             submitted_at=submitted.submitted_at,
         )
-        _analytics_told(ticket=ticket, step=TicketStep.RECEIVED, occurred_at=ticket.received_at)
+        endpoint_for(DATABASE).publish(
+            _lifecycle_recorded(
+                ticket=ticket, step=TicketStep.RECEIVED, occurred_at=ticket.received_at
+            )
+        )
     return ticket
 
 
-def _change_told(
+def _change_messages(
     *, ticket: Ticket, status: TicketProgress, changed_at: datetime, assignment: Assignment
-) -> None:
-    """Publishes the ticket's change under its current sequence number, in the caller's
-    transaction: its status to the customer quantum, the step to analytics."""
-    endpoint_for(DATABASE).publish(
+) -> list[Message]:
+    """What a change of the ticket tells, under its current sequence number: its status to the
+    customer quantum, the step to analytics."""
+    return [
         TicketStatusChanged(
             ticket_id=ticket.id,
             sequence=ticket.status_sequence,
@@ -85,28 +90,26 @@ def _change_told(
             changed_at=changed_at,
             expert_name=assignment.expert.name,
             expected_arrival=assignment.expected_arrival,
-        )
-    )
-    _analytics_told(
-        ticket=ticket, step=STEP_OF[status], occurred_at=changed_at, expert=assignment.expert
-    )
+        ),
+        _lifecycle_recorded(
+            ticket=ticket, step=STEP_OF[status], occurred_at=changed_at, expert=assignment.expert
+        ),
+    ]
 
 
-def _analytics_told(
+def _lifecycle_recorded(
     *, ticket: Ticket, step: TicketStep, occurred_at: datetime, expert: Expert | None = None
-) -> None:
-    endpoint_for(DATABASE).publish(
-        TicketLifecycleRecorded(
-            ticket_id=ticket.id,
-            sequence=ticket.status_sequence,
-            step=step,
-            occurred_at=occurred_at,
-            priority=ticket.priority,
-            device_category=ticket.device_category,
-            submitted_at=ticket.submitted_at,
-            expert_id=expert.pk if expert else None,
-            expert_name=expert.name if expert else "",
-        )
+) -> TicketLifecycleRecorded:
+    return TicketLifecycleRecorded(
+        ticket_id=ticket.id,
+        sequence=ticket.status_sequence,
+        step=step,
+        occurred_at=occurred_at,
+        priority=ticket.priority,
+        device_category=ticket.device_category,
+        submitted_at=ticket.submitted_at,
+        expert_id=expert.pk if expert else None,
+        expert_name=expert.name if expert else "",
     )
 
 
@@ -126,40 +129,43 @@ def assignments_create(*, offers: list[tuple[Ticket, Expert]], now: datetime) ->
             )
         )
     Assignment.objects.bulk_create(assignments)
-    Ticket.objects.bulk_update([ticket for ticket, _ in offers], ["status", "status_sequence"])
+    # One plain UPDATE, not bulk_update's CASE per row: the rows are locked, so the database's
+    # sequence numbers are the ones just raised in memory.
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket, _ in offers]).update(
+        status=Ticket.Status.ASSIGNED, status_sequence=F("status_sequence") + 1
+    )
+    messages: list[Message] = []
     for assignment in assignments:
-        _change_told(
+        messages += _change_messages(
             ticket=assignment.ticket,
             status=TicketProgress.ASSIGNED,
             changed_at=now,
             assignment=assignment,
         )
-        _expert_texted(assignment=assignment, now=now)
+        # An SMS to the expert, after the customer's status. An expert without a phone number
+        # gets none: the assignment waits in their app.
+        if assignment.expert.phone.strip():
+            messages.append(_expert_text(assignment=assignment, now=now))
+    endpoint_for(DATABASE).publish_all(messages)
     return assignments
 
 
-def _expert_texted(*, assignment: Assignment, now: datetime) -> None:
-    """An SMS to the expert, after the customer's status in the same transaction. An expert without
-    a phone number gets none: the assignment waits in their app."""
+def _expert_text(*, assignment: Assignment, now: datetime) -> NotificationRequested:
     expert, ticket = assignment.expert, assignment.ticket
-    if not expert.phone.strip():
-        return
-    endpoint_for(DATABASE).publish(
-        NotificationRequested(
-            recipient=Recipient(name=expert.name, phone=expert.phone),
-            channel=Channel.SMS,
-            notification_type=NotificationType.ASSIGNMENT_OFFERED,
-            context={
-                "title": ticket.title,
-                "device_category": ticket.device_category,
-                "priority": ticket.priority,
-                "customer_name": ticket.customer_name,
-                "customer_region": ticket.customer_region,
-                "expected_arrival": f"{assignment.expected_arrival:%Y-%m-%d %H:%M} UTC",
-            },
-            reference=str(ticket.id),
-            requested_at=now,
-        )
+    return NotificationRequested(
+        recipient=Recipient(name=expert.name, phone=expert.phone),
+        channel=Channel.SMS,
+        notification_type=NotificationType.ASSIGNMENT_OFFERED,
+        context={
+            "title": ticket.title,
+            "device_category": ticket.device_category,
+            "priority": ticket.priority,
+            "customer_name": ticket.customer_name,
+            "customer_region": ticket.customer_region,
+            "expected_arrival": f"{assignment.expected_arrival:%Y-%m-%d %H:%M} UTC",
+        },
+        reference=str(ticket.id),
+        requested_at=now,
     )
 
 
@@ -195,7 +201,9 @@ def _step(
         ticket = assignment.ticket
         ticket.status_sequence += 1
         ticket.save(update_fields=["status", "status_sequence"])
-        _change_told(ticket=ticket, status=progress, changed_at=now, assignment=assignment)
+        endpoint_for(DATABASE).publish_all(
+            _change_messages(ticket=ticket, status=progress, changed_at=now, assignment=assignment)
+        )
     return assignment
 
 

@@ -83,6 +83,38 @@ def test_a_broker_that_refuses_leaves_the_message_for_the_sweep(
     assert len(queued("ticketing")) == 1
 
 
+def test_messages_published_together_are_stored_in_one_insert_and_handed_over_in_order(
+    ticket_created, queued, django_capture_on_commit_callbacks
+):
+    messages = [ticket_created(title=f"Laptop {n}") for n in range(3)]
+    with (
+        CaptureQueriesContext(connections["customer"]) as queries,
+        django_capture_on_commit_callbacks(using="customer", execute=True) as hooks,
+    ):
+        ids = customer_endpoint.publish_all(messages)
+
+    writes = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [verb for verb in writes if verb in ("INSERT", "UPDATE")] == ["INSERT"]
+    assert len(hooks) == 1
+    bodies = queued("ticketing")
+    assert all(str(message_id) in body for message_id, body in zip(ids, bodies, strict=True))
+
+
+def test_at_the_first_refusal_the_rest_of_a_batch_is_left_due_for_the_next_sweep(
+    ticket_created, broker, queued, django_capture_on_commit_callbacks
+):
+    broker.refuse()
+    with django_capture_on_commit_callbacks(using="customer", execute=True):
+        ids = customer_endpoint.publish_all([ticket_created() for _ in range(3)])
+
+    rows = OutboxMessage.objects.using("customer").in_bulk(ids)
+    assert [rows[message_id].send_attempts for message_id in ids] == [1, 0, 0]
+    assert all(rows[message_id].resend_at <= timezone.now() for message_id in ids)
+    broker.accept()
+    assert customer_endpoint.sender.sweep() == 3
+    assert len(queued("ticketing")) == 3
+
+
 def test_the_sweep_leaves_messages_the_fast_path_may_still_be_sending(ticket_created, queued):
     customer_endpoint.publish(ticket_created())
 

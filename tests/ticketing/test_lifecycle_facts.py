@@ -82,10 +82,10 @@ def test_a_step_whose_message_cannot_be_stored_is_not_taken(ticket_created, monk
     tickets_assign()
     assignment = Assignment.objects.get()
 
-    def outbox_refuses(**_):
-        raise RuntimeError("the outbox refused the message")
+    def message_fails(**_):
+        raise RuntimeError("the step's message for analytics could not be made")
 
-    monkeypatch.setattr(services, "_analytics_told", outbox_refuses)
+    monkeypatch.setattr(services, "_lifecycle_recorded", message_fails)
     with pytest.raises(RuntimeError):
         services.assignment_accept(expert=expert, assignment_id=assignment.pk)
 
