@@ -7,6 +7,7 @@ refuses a second open assignment of a ticket, so no ticket is lost or assigned t
 is given more than their capacity.
 """
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ticketing.models import Assignment, Expert, Ticket, UnassignedTicketAlert
 from ticketing.services import assignments_create
 
 BATCH_SIZE = 200
+# A pool's heap is rebuilt from its live experts once it holds this many entries per live expert.
+STALE_ENTRIES_TOLERATED = 4
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
 
 
@@ -39,44 +42,101 @@ class AssignmentRun:
         )
 
 
+_Load = tuple[float, int, int]
+_PoolKey = tuple[str, str | None]
+
+
 class _Roster:
-    """The available experts, indexed by what they repair and where, with the load last seen."""
+    """The available experts, with the load last seen, in a heap per device and region (and per
+    device alone, for tickets without a region), so the least loaded expert is found in
+    logarithmic time however many experts a pool holds.
+
+    A heap entry is the expert's load when it was pushed; every change of load pushes a new one,
+    and an entry that no longer matches its expert is dropped when it comes to the top. A heap is
+    built when a ticket first needs it and rebuilt once it holds several entries per live expert,
+    so memory stays bounded by the experts, not by the tickets assigned."""
 
     def __init__(self) -> None:
-        self._by_skill: dict[str, list[Expert]] = defaultdict(list)
-        self._by_skill_and_region: dict[tuple[str, str], list[Expert]] = defaultdict(list)
         self._experts = {
             expert.pk: expert
             for expert in Expert.objects.filter(available=True, open_assignments__lt=F("capacity"))
         }
-        for expert in self._experts.values():
-            for skill in expert.skills:
-                self._by_skill[skill].append(expert)
-                self._by_skill_and_region[(skill, _region_key(expert.region))].append(expert)
+        self._pools_of = {
+            expert.pk: {
+                *((skill, None) for skill in expert.skills),
+                *((skill, _region_key(expert.region)) for skill in expert.skills),
+            }
+            for expert in self._experts.values()
+        }
+        self._pools: dict[_PoolKey, list[tuple[_Load, int]]] = {}
+        self._rebuild_at: dict[_PoolKey, int] = {}
 
-    def candidates(self, ticket: Ticket, *, declined_by: set[int]) -> list[Expert]:
-        """Experts who repair the device, in the customer's region when it is known (a ticket
-        without one, sent before regions were, may go to any region), least loaded first."""
-        if ticket.customer_region:
-            pool = self._by_skill_and_region[
-                (ticket.device_category, _region_key(ticket.customer_region))
-            ]
-        else:
-            pool = self._by_skill[ticket.device_category]
-        free = [
-            expert
-            for expert in pool
-            if expert.open_assignments < expert.capacity and expert.pk not in declined_by
-        ]
-        return sorted(
-            free, key=lambda e: (e.open_assignments / e.capacity, e.open_assignments, e.pk)
-        )
+    def least_loaded(self, ticket: Ticket, *, declined_by: set[int]) -> Expert | None:
+        """The expert with free places who repairs the device, in the customer's region when it
+        is known (a ticket without one, sent before regions were, may go to any region), least
+        loaded first; never one who declined the ticket."""
+        region = _region_key(ticket.customer_region) if ticket.customer_region else None
+        pool = self._pool((ticket.device_category, region))
+        passed_over = []
+        chosen = None
+        while pool and chosen is None:
+            load, pk = heapq.heappop(pool)
+            expert = self._experts[pk]
+            if not _has_places(expert) or load != _load(expert):
+                continue  # full, or loaded since: a newer entry stands for it
+            passed_over.append((load, pk))
+            if pk not in declined_by:
+                chosen = expert
+        for entry in passed_over:
+            heapq.heappush(pool, entry)
+        return chosen
+
+    def take_place(self, expert: Expert) -> None:
+        """Counts a place as taken before the expert's row is locked, for the next ticket's choice."""
+        expert.open_assignments += 1
+        self._push(expert)
 
     def update(self, expert: Expert) -> None:
         """Takes the load (and availability) of a freshly read expert as the one to match on."""
         known = self._experts[expert.pk]
         known.open_assignments = expert.open_assignments
         known.capacity = expert.capacity if expert.available else 0
+        self._push(known)
+
+    def _pool(self, key: _PoolKey) -> list[tuple[_Load, int]]:
+        if key not in self._pools:
+            self._build(key)
+        return self._pools[key]
+
+    def _build(self, key: _PoolKey) -> None:
+        pool = [
+            (_load(expert), pk)
+            for pk, expert in self._experts.items()
+            if key in self._pools_of[pk] and _has_places(expert)
+        ]
+        heapq.heapify(pool)
+        self._pools[key] = pool
+        self._rebuild_at[key] = STALE_ENTRIES_TOLERATED * (len(pool) + 1)
+
+    def _push(self, expert: Expert) -> None:
+        if not _has_places(expert):
+            return
+        for key in self._pools_of[expert.pk]:
+            pool = self._pools.get(key)
+            if pool is None:
+                continue
+            heapq.heappush(pool, (_load(expert), expert.pk))
+            if len(pool) > self._rebuild_at[key]:
+                self._build(key)
+
+
+def _load(expert: Expert) -> _Load:
+    """Least loaded first: the share of places taken, then the places taken, then the id."""
+    return (expert.open_assignments / expert.capacity, expert.open_assignments, expert.pk)
+
+
+def _has_places(expert: Expert) -> bool:
+    return expert.open_assignments < expert.capacity
 
 
 def _region_key(region: str) -> str:
@@ -128,11 +188,14 @@ def _assign_batch(ticket_ids: list[object], roster: _Roster, now: datetime) -> i
         declined = _declined(tickets)
         wanted: dict[int, list[Ticket]] = defaultdict(list)
         for ticket in tickets:
-            candidates = roster.candidates(ticket, declined_by=declined[ticket.pk])
-            if candidates:
-                candidates[0].open_assignments += 1  # provisionally, for the next ticket's choice
-                wanted[candidates[0].pk].append(ticket)
+            expert = roster.least_loaded(ticket, declined_by=declined[ticket.pk])
+            if expert is not None:
+                roster.take_place(expert)
+                wanted[expert.pk].append(ticket)
         offers = []
+        # Experts by the number of places they give this batch: one plain UPDATE per number (a few)
+        # rather than bulk_update's CASE per row; the rows are locked, so the sums are exact.
+        giving: dict[int, list[int]] = defaultdict(list)
         experts = list(Expert.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
         for expert in experts:
             # The locked row is the truth: another run or a finished job may have changed the load.
@@ -141,7 +204,12 @@ def _assign_batch(ticket_ids: list[object], roster: _Roster, now: datetime) -> i
             expert.open_assignments += len(granted)
             roster.update(expert)
             offers.extend((ticket, expert) for ticket in granted)
-        Expert.objects.bulk_update(experts, ["open_assignments"])
+            if granted:
+                giving[len(granted)].append(expert.pk)
+        for places, expert_ids in giving.items():
+            Expert.objects.filter(pk__in=expert_ids).update(
+                open_assignments=F("open_assignments") + places
+            )
         assignments_create(offers=offers, now=now)
         UnassignedTicketAlert.objects.filter(
             ticket__in=[ticket for ticket, _ in offers], resolved_at=None

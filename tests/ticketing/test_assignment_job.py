@@ -69,6 +69,22 @@ def test_the_least_loaded_expert_is_chosen_and_a_full_or_unavailable_one_never()
     assert sum(e.open_assignments for e in Expert.objects.filter(name__in=["Busy", "Idle"])) == 5
 
 
+def test_a_run_spreads_the_tickets_by_load_and_fills_nobody_past_capacity():
+    first = ExpertFactory(name="First", capacity=4)
+    second = ExpertFactory(name="Second", capacity=4)
+    small = ExpertFactory(name="Small", capacity=2)
+    TicketFactory.create_batch(11)
+
+    run = tickets_assign()
+
+    # Each ticket to the lowest share taken, then fewest open, then the oldest expert: the small
+    # expert reaches half its capacity after one ticket, so it takes every third until full.
+    assert (run.assigned, run.still_queued) == (10, 1)
+    loads = dict(Expert.objects.values_list("name", "open_assignments"))
+    assert loads == {first.name: 4, second.name: 4, small.name: 2}
+    assert Assignment.objects.filter(expert=small).count() == 2
+
+
 def test_urgent_tickets_go_first_then_the_oldest():
     ExpertFactory(capacity=2)
     now = timezone.now()
