@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from messaging.models import OutboxMessage
 from tests.ticketing.factories import ExpertFactory, TicketFactory
+from ticketing import jobs
 from ticketing.jobs import tickets_assign
 from ticketing.models import Assignment, Expert, Ticket, UnassignedTicketAlert
 from ticketing.tasks import assign_tickets
@@ -114,6 +115,21 @@ def test_each_assignment_tells_the_customer_quantum_who_comes_and_when():
     assert message.payload["expert_name"] == "Ada Expert"
     assignment = Assignment.objects.get()
     assert assignment.expected_arrival == assignment.assigned_at + timedelta(hours=4)
+
+
+def test_a_run_reads_the_queue_a_batch_at_a_time_and_misses_no_ticket(monkeypatch):
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
+    ExpertFactory(capacity=10)
+    same_moment = timezone.now() - timedelta(minutes=5)
+    tied = TicketFactory.create_batch(5, submitted_at=same_moment)
+    unassignable = TicketFactory(device_category="television", submitted_at=same_moment)
+    later = TicketFactory.create_batch(2)
+
+    run = tickets_assign()
+
+    assert (run.assigned, run.still_queued) == (7, 1)
+    assert all(expert_of(ticket) is not None for ticket in [*tied, *later])
+    assert expert_of(unassignable) is None
 
 
 def test_an_unassignable_ticket_stays_queued_and_is_assigned_by_a_later_run():
