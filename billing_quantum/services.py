@@ -291,8 +291,8 @@ def payments_settle(*, answers: Sequence[tuple[Payment, ChargeAnswer]]) -> Count
     outcomes: Counter[str] = Counter()
     now = timezone.now()
     issued_on = timezone.localdate()
-    settled: list[Payment] = []
     charged: list[Payment] = []
+    unpaid: list[Payment] = []
     with transaction.atomic(using=DATABASE):
         still_pending = set(
             Payment.objects.select_for_update()
@@ -311,10 +311,16 @@ def payments_settle(*, answers: Sequence[tuple[Payment, ChargeAnswer]]) -> Count
                 charged.append(payment)
             else:
                 _payment_failure_record(payment=payment, answer=answer, now=now)
-            settled.append(payment)
+                unpaid.append(payment)
             outcomes[payment.status] += 1
+        # The charged payments differ only by the provider's reference: one UPDATE for what they
+        # share, and bulk_update's CASE per row for that one column rather than for four.
+        Payment.objects.filter(pk__in=[payment.pk for payment in charged]).update(
+            status=PaymentStatus.CHARGED, failure_reason="", settled_at=now
+        )
+        Payment.objects.bulk_update(charged, ["provider_reference"])
         Payment.objects.bulk_update(
-            settled, ["status", "provider_reference", "failure_reason", "settled_at"]
+            unpaid, ["status", "provider_reference", "failure_reason", "settled_at"]
         )
         if charged:
             _invoices_issue(payments=charged, issued_on=issued_on)
