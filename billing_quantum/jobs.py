@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -220,14 +221,28 @@ def payment_chunk_bill(*, chunk_id: int, provider: PaymentProvider) -> None:
         .filter(pk__gte=chunk.first_account_id, pk__lte=chunk.last_account_id)
         .values_list("pk", flat=True)
     )
+
+    def settled(asked: _BatchAsked) -> None:
+        counts = asked.settle()
+        chunks.update(
+            done=F("done") + asked.accounts,
+            **{outcome: F(outcome) + counts[outcome] for outcome in CHUNK_OUTCOMES},
+        )
+
+    # The next batch is asked for before the last one is settled, so the charging threads wait
+    # on the provider while this thread writes: the chunk goes at the provider's pace, not at its
+    # pace plus the settlements'.
     with _Charger(provider=provider) as charger:
+        asked = None
         for start in range(0, len(account_ids), BATCH_SIZE):
-            batch = account_ids[start : start + BATCH_SIZE]
-            counts = _bill(period=period, account_ids=batch, charger=charger)
-            chunks.update(
-                done=F("done") + len(batch),
-                **{outcome: F(outcome) + counts[outcome] for outcome in CHUNK_OUTCOMES},
+            following = _ask(
+                period=period, account_ids=account_ids[start : start + BATCH_SIZE], charger=charger
             )
+            if asked is not None:
+                settled(asked)
+            asked = following
+        if asked is not None:
+            settled(asked)
     chunks.update(finished_at=timezone.now())
     _run_finish_if_done(chunk.run)
 
@@ -266,14 +281,17 @@ def payment_job_dry_run(*, period: str) -> DryRunSummary:
         accounts_to_bill(month_start=period_start(period)).values_list("pk", flat=True)
     )
     for start in range(0, len(account_ids), BATCH_SIZE):
-        summary.counts += _bill(
-            period=period, account_ids=account_ids[start : start + BATCH_SIZE], charger=None
+        counts, resumed, cards = _survey(
+            period=period, account_ids=account_ids[start : start + BATCH_SIZE]
         )
+        counts["resume"], counts["to_charge"] = resumed, len(cards)
+        summary.counts += counts
     return summary
 
 
-def _bill(*, period: str, account_ids: list[int], charger: "_Charger | None") -> Counter[str]:
-    """Bills a batch of accounts; without a charger, only counts what it would do."""
+def _survey(*, period: str, account_ids: list[int]) -> tuple[Counter[str], int, dict]:
+    """A batch of accounts as the month stands: counts of those already done and skipped, how
+    many payments are pending, and the active card of each account still to charge."""
     counts: Counter[str] = Counter()
     statuses = dict(
         payments_of_period(period=period, account_ids=account_ids).values_list(
@@ -286,9 +304,26 @@ def _bill(*, period: str, account_ids: list[int], charger: "_Charger | None") ->
     counts["already_done"] = len(statuses) - resumed
     cards = active_cards_of([pk for pk in account_ids if pk not in statuses])
     counts["skipped"] = len(account_ids) - len(statuses) - len(cards)
-    if charger is None:
-        counts["resume"], counts["to_charge"] = resumed, len(cards)
-        return counts
+    return counts, resumed, cards
+
+
+@dataclass
+class _BatchAsked:
+    """A batch whose payments are open and whose charges are asked for, not yet settled."""
+
+    accounts: int
+    counts: Counter[str]
+    pending: list[Payment]
+    answers: Callable[[], list[ChargeAnswer]]
+
+    def settle(self) -> Counter[str]:
+        answers = list(zip(self.pending, self.answers(), strict=True))
+        return self.counts + payments_settle(answers=answers)
+
+
+def _ask(*, period: str, account_ids: list[int], charger: "_Charger") -> _BatchAsked:
+    """Opens the batch's payments and hands their charges to the charger."""
+    counts, _, cards = _survey(period=period, account_ids=account_ids)
     accounts = accounts_to_bill(month_start=period_start(period)).filter(pk__in=list(cards))
     payments_open(
         period=period, cards_by_account={account: cards[account.pk] for account in accounts}
@@ -298,9 +333,9 @@ def _bill(*, period: str, account_ids: list[int], charger: "_Charger | None") ->
             status=PaymentStatus.PENDING
         )
     )
-    answers = charger.answers(pending)
-    counts += payments_settle(answers=list(zip(pending, answers, strict=True)))
-    return counts
+    return _BatchAsked(
+        accounts=len(account_ids), counts=counts, pending=pending, answers=charger.ask(pending)
+    )
 
 
 class _Charger:
@@ -323,19 +358,27 @@ class _Charger:
     def __enter__(self) -> "_Charger":
         return self
 
-    def answers(self, payments: list[Payment]) -> list[ChargeAnswer]:
+    def ask(self, payments: list[Payment]) -> Callable[[], list[ChargeAnswer]]:
+        """Queues the charges behind those already asked for; returns how to wait for them."""
         if not self.threads:
-            return [payment_charge(payment=payment, provider=self.provider) for payment in payments]
+            answers = [
+                payment_charge(payment=payment, provider=self.provider) for payment in payments
+            ]
+            return lambda: answers
         results: queue.SimpleQueue = queue.SimpleQueue()
         for index, payment in enumerate(payments):
             self.work.put((index, payment, results))
-        answers: list[ChargeAnswer | None] = [None] * len(payments)
-        for _ in payments:
-            index, answer = results.get()
-            if isinstance(answer, Exception):
-                raise answer
-            answers[index] = answer
-        return answers  # type: ignore[return-value]  # every slot was filled
+
+        def answers() -> list[ChargeAnswer]:
+            answered: list[ChargeAnswer | None] = [None] * len(payments)
+            for _ in payments:
+                index, answer = results.get()
+                if isinstance(answer, Exception):
+                    raise answer
+                answered[index] = answer
+            return answered  # type: ignore[return-value]  # every slot was filled
+
+        return answers
 
     def _charge_until_told_to_stop(self) -> None:
         try:
