@@ -1,7 +1,8 @@
 """Benchmark of the assignment job on PostgreSQL at two sizes in one run: 10,000 queued tickets with
-1,000 experts, then 100,000 with 10,000, so the rate at size is compared with the small one's on the
-same machine at the same moment, and the process's peak memory shows whether the job holds its work
-in memory.
+1,000 experts, then 100,000 with 10,000, in turn for `--runs` rounds, so the median rate at size is
+compared with the small one's on the same machine at the same moment, and the process's peak memory
+shows whether the job holds its work in memory (a high-water mark: after the first large run it
+stays where that run took it).
 
 Not a test: it measures. For each size it creates a throwaway database
 `sysops_bench_assignment_ticketing` on the server of BENCH_POSTGRES_URL (default
@@ -11,12 +12,13 @@ run handing its status messages to the broker of BENCH_REDIS_URL (default redis:
 under a key prefix of its own, prints tickets assigned per second and the peak resident memory, then
 drops the database and the keys.
 
-    .venv/bin/python bench/assignment.py [--tickets 10000 100000] [--experts 1000 10000]
+    .venv/bin/python bench/assignment.py [--tickets 10000 100000] [--experts 1000 10000] [--runs 3]
 """
 
 import argparse
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -50,6 +52,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--experts", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="rounds of every size, in turn; the figures are the medians (a 10,000 run lasts "
+        "seconds, so one round moves with whatever else the machine does)",
+    )
     arguments = parser.parse_args()
     if len(arguments.tickets) != len(arguments.experts):
         parser.error("give as many --experts as --tickets: one of each per size")
@@ -57,7 +66,8 @@ def main() -> None:
     broker = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     key_prefix = f"sysops-bench-{uuid.uuid4().hex[:8]}:"
 
-    rates = []
+    sizes = list(zip(arguments.tickets, arguments.experts, strict=True))
+    rates: dict[tuple[int, int], list[float]] = {size: [] for size in sizes}
     try:
         with tempfile.TemporaryDirectory(prefix="sysops-bench-") as var_dir:
             for alias in ALIASES:
@@ -73,19 +83,25 @@ def main() -> None:
             import django
 
             django.setup()
-            for tickets, experts in zip(arguments.tickets, arguments.experts, strict=True):
-                recreate_database(server)
-                rates.append(run(tickets=tickets, experts=experts))
-                close_connections()
+            for _ in range(arguments.runs):
+                for tickets, experts in sizes:
+                    recreate_database(server)
+                    rates[(tickets, experts)].append(run(tickets=tickets, experts=experts))
+                    close_connections()
     finally:
         close_connections()
         recreate_database(server, drop_only=True)
         store = redis.Redis.from_url(broker)
         for key in store.scan_iter(match=f"{key_prefix}*"):
             store.delete(key)
-    if len(rates) > 1:
-        print(f"\nrate at {arguments.tickets[-1]:,} ÷ rate at {arguments.tickets[0]:,}: ", end="")
-        print(f"{rates[-1] / rates[0]:.2f}")
+    medians = {size: statistics.median(rates[size]) for size in sizes}
+    print()
+    for (tickets, experts), median in medians.items():
+        runs = ", ".join(f"{rate:.0f}" for rate in rates[(tickets, experts)])
+        print(f"{tickets:,} tickets, {experts:,} experts: median {median:.0f}/s ({runs})")
+    if len(sizes) > 1:
+        print(f"rate at {sizes[-1][0]:,} ÷ rate at {sizes[0][0]:,}: ", end="")
+        print(f"{medians[sizes[-1]] / medians[sizes[0]]:.2f} (medians)")
 
 
 def close_connections() -> None:
