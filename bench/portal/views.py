@@ -3,7 +3,7 @@ the ticket and card requests with everything but their message."""
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 
 from django.db import transaction
@@ -33,8 +33,10 @@ def bare_insert(request: HttpRequest) -> HttpResponse:
 class Unsent(Sender):
     """Stores and hands over nothing: what the request costs without its message."""
 
-    def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
-        return uuid.uuid4()
+    def publish_all(
+        self, messages: Sequence[Message], *, correlation_id: uuid.UUID | None = None
+    ) -> list[uuid.UUID]:
+        return [uuid.uuid4() for _ in messages]
 
 
 def without_its_message(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
