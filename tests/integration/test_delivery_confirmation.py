@@ -112,8 +112,10 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
     # deliveries the restarted worker ran (the broker's put-back copy, and any copy the sender's
     # sweep handed over before the confirmation reached it).
     wait_until(
-        lambda: InboxMessage.objects.using("ticketing").get().deliveries
-        == deliveries_ended(worker.log_since_start(), str(inbox.pk)),
+        lambda: (
+            InboxMessage.objects.using("ticketing").get().deliveries
+            == deliveries_ended(worker.log_since_start(), str(inbox.pk))
+        ),
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="the inbox counts the restarted worker's deliveries and not the killed one",
     )
