@@ -91,14 +91,8 @@ class Sender:
         each waiting for the broker to refuse it."""
         for handed, row in enumerate(rows):
             if not self.hand_to_broker(row, first_hand_over=True):
-                self._due_now(rows[handed + 1 :])
+                self._unconfirmed(*rows[handed + 1 :]).update(resend_at=timezone.now())
                 return
-
-    def _due_now(self, rows: list[models.Model]) -> None:
-        if rows:
-            OutboxMessage.objects.using(self.quantum).filter(
-                pk__in=[row.pk for row in rows], confirmed_at__isnull=True
-            ).update(resend_at=timezone.now())
 
     def sweep(self) -> int:
         """Hands the broker every message that is due: never handed over (broker down, process
@@ -177,9 +171,9 @@ class Sender:
             payload=row.payload,
         )
 
-    def _unconfirmed(self, row: models.Model) -> models.QuerySet:
+    def _unconfirmed(self, *rows: models.Model) -> models.QuerySet:
         return OutboxMessage.objects.using(self.quantum).filter(
-            pk=row.pk, confirmed_at__isnull=True
+            pk__in=[row.pk for row in rows], confirmed_at__isnull=True
         )
 
     def hand_to_broker(self, row: models.Model, *, first_hand_over: bool = False) -> bool:

@@ -68,6 +68,10 @@ class _Roster:
             }
             for expert in self._experts.values()
         }
+        self._members: dict[_PoolKey, list[Expert]] = defaultdict(list)
+        for pk, keys in self._pools_of.items():
+            for key in keys:
+                self._members[key].append(self._experts[pk])
         self._pools: dict[_PoolKey, list[tuple[_Load, int]]] = {}
         self._rebuild_at: dict[_PoolKey, int] = {}
 
@@ -109,11 +113,7 @@ class _Roster:
         return self._pools[key]
 
     def _build(self, key: _PoolKey) -> None:
-        pool = [
-            (_load(expert), pk)
-            for pk, expert in self._experts.items()
-            if key in self._pools_of[pk] and _has_places(expert)
-        ]
+        pool = [(_load(expert), expert.pk) for expert in self._members[key] if _has_places(expert)]
         heapq.heapify(pool)
         self._pools[key] = pool
         self._rebuild_at[key] = STALE_ENTRIES_TOLERATED * (len(pool) + 1)
