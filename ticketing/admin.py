@@ -2,6 +2,7 @@ from functools import cached_property
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
 
 from message_contracts.tickets import DeviceCategory
@@ -111,18 +112,16 @@ class AssignmentInline(admin.TabularInline):
 
 
 class CountingUpTo(Paginator):
-    """Counts the tickets found only up to a limit: counting millions would read them all for a
+    """Counts the tickets listed only up to a limit: counting millions would read them all for a
     figure nobody pages through. Past it, the pages stop there and the page says "more than". A
-    search counts its matches itself, up to the same limit (`tickets_search`)."""
+    search counts its matches itself, up to the page shown (`tickets_search`)."""
 
-    @property
-    def limit(self) -> int:
-        return selectors.SEARCH_SORTED_MOST
-
-    def __init__(self, *args, counted: int | None = None, **kwargs) -> None:
+    def __init__(self, *args, found: selectors.TicketsFound | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if counted is not None:
-            self.count = counted
+        self.limit = selectors.SEARCH_SORTED_MOST
+        if found is not None and found.count is not None:
+            self.count = found.count
+            self.limit = found.most
 
     @cached_property
     def count(self) -> int:
@@ -132,6 +131,14 @@ class CountingUpTo(Paginator):
     @property
     def count_reached_limit(self) -> bool:
         return self.count > self.limit
+
+
+def page_asked(request) -> int:
+    """The page of the list asked for, as the admin's list reads it; the first when unreadable."""
+    try:
+        return max(int(request.GET.get(PAGE_VAR, 1)), 1)
+    except ValueError:
+        return 1
 
 
 @admin.register(Ticket)
@@ -158,13 +165,17 @@ class TicketAdmin(admin.ModelAdmin):
     # Shows the search box; what a search finds is `get_search_results`' (tickets_search).
     search_fields = ["title", "description", "customer_name"]
     search_help_text = (
-        "A ticket id, a customer id, or words of the title, the description or the customer's "
-        "name (each word of three characters or more must match)."
+        "A ticket id, a customer id, or whole words of the title, the description or the "
+        "customer's name, in any case (each word of three characters or more must match)."
     )
     show_full_result_count = False
+    # The customer's own words, as the customer quantum took them in, and what the search finds.
     readonly_fields = [
         "id",
         "customer_id",
+        "customer_name",
+        "title",
+        "description",
         "status",
         "status_sequence",
         "submitted_at",
@@ -173,9 +184,11 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [AssignmentInline]
 
     def get_search_results(self, request, queryset, search_term):
-        found = selectors.tickets_search(tickets=queryset, text=search_term)
+        found = selectors.tickets_search(
+            tickets=queryset, text=search_term, shown=self.list_per_page * page_asked(request)
+        )
         # The paginator is made later from the queryset alone: the request carries the count.
-        request.tickets_found = found.count
+        request.tickets_found = found
         return found.tickets, False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
@@ -184,7 +197,7 @@ class TicketAdmin(admin.ModelAdmin):
             per_page,
             orphans,
             allow_empty_first_page,
-            counted=getattr(request, "tickets_found", None),
+            found=getattr(request, "tickets_found", None),
         )
 
 

@@ -3,6 +3,7 @@
 A ticket keeps the id the customer quantum gave it, so both sides name it alike; an expert is linked
 to an identity user by id only, since identity lives in another database."""
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -105,6 +106,53 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# A word shorter than this matches in nearly every ticket: kept out of the search, it makes a search
+# no slower and no less precise.
+SEARCH_WORD_MIN_LENGTH = 3
+SEARCH_WORD_MAX_LENGTH = 40
+
+
+def searched_words(text: str) -> list[str]:
+    """The words of `text` a search compares, in order and once each: runs of letters and digits,
+    case folded, those too short left out and those too long cut, the same for a ticket's text and
+    for what the helpdesk types."""
+    found = re.findall(r"\w+", text.casefold())
+    kept = (word[:SEARCH_WORD_MAX_LENGTH] for word in found if len(word) >= SEARCH_WORD_MIN_LENGTH)
+    return list(dict.fromkeys(kept))
+
+
+class TicketWord(models.Model):
+    """One word of a ticket's title, description or customer's name, beside the ticket's
+    submission time: the helpdesk's search reads a word's tickets newest first along one index and
+    stops at the page, however many tickets hold the word (`tickets_search`)."""
+
+    pk = models.CompositePrimaryKey("ticket", "word")
+    # The key starts with the ticket: it serves what a separate index on the ticket would.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="words", db_index=False
+    )
+    word = models.CharField(max_length=SEARCH_WORD_MAX_LENGTH)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["word", "-submitted_at", "-ticket"], name="ticket_word_newest_first"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> list["TicketWord"]:
+        text = " ".join([ticket.title, ticket.description, ticket.customer_name])
+        return [
+            cls(ticket=ticket, word=word, submitted_at=ticket.submitted_at)
+            for word in searched_words(text)
+        ]
 
 
 class Expert(models.Model):

@@ -4,22 +4,22 @@ knowledge-base search."""
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import reduce
 from operator import or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connections, transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from ticketing.apps import DATABASE
-from ticketing.models import Article, Assignment, Expert, Ticket
+from ticketing.models import Article, Assignment, Expert, Ticket, TicketWord, searched_words
 
 SEARCH_RESULTS = 50
-# The most matches a helpdesk search sorts; past it, the page says "more than" this many.
+# The most tickets the list without a search counts; past it, the page says "more than" this many.
 SEARCH_SORTED_MOST = 1_000
-# A word shorter than a trigram cannot be looked up in the search indexes (PostgreSQL's pg_trgm):
-# it would read every ticket, and matches nearly all of them anyway.
-SEARCH_WORD_MIN_LENGTH = 3
+# A search reads the tickets of its rarest word; each word's are counted up to this to find it.
+WORD_TICKETS_COUNTED = 1_000
 CUSTOMER_ID_MAX = 2**63 - 1  # the column's range: a longer number is no customer's id
 
 
@@ -35,80 +35,126 @@ def assignments_of(expert: Expert) -> QuerySet[Assignment]:
 
 @dataclass(frozen=True)
 class TicketsFound:
-    """A helpdesk search's tickets, and how many there are: exact up to SEARCH_SORTED_MOST, one
-    more meaning more than that; None when the text held nothing to search for."""
+    """A helpdesk search's tickets: its newest matches, up to the page shown and one more when
+    there are more. Then `count` is `most` + 1 and the page says "more than `most`"; below it, the
+    count is exact. `count` is None when the text held nothing to search for."""
 
     tickets: QuerySet[Ticket]
     count: int | None
+    most: int
 
 
-def tickets_search(*, tickets: QuerySet[Ticket], text: str) -> TicketsFound:
-    """The helpdesk's search: the tickets that match every word of `text`. A ticket id finds that
-    ticket, a number the customer of that id (or the number in a text); any other word is looked
-    for, ignoring case, in the title, the description and the customer's name. Words shorter than
-    three characters are left out.
+@dataclass(frozen=True)
+class CustomerNumber:
+    """A number typed: a customer's id, or a word of a text (an error code, say)."""
 
-    What it reads is bounded by SEARCH_SORTED_MOST or by the page, not by all the matches: the
-    indexes (the key, the customer id, trigram indexes on the upper-cased texts) find the first
-    SEARCH_SORTED_MOST + 1 matches in no order. When that is all of them, the tickets are those few
-    and sorting them is cheap. When there are more, the words are common enough that reading the
-    tickets in the list's own order (newest first, along its index) and testing each meets a page
-    of matches soon, so the matches are tested as a filter no index serves: otherwise PostgreSQL
-    would read and sort all of them to show the newest page."""
-    matching = _matching(text)
-    if matching is None:
-        return TicketsFound(tickets=tickets, count=None)
-    first = _first_matches(tickets.filter(matching))
-    if len(first) <= SEARCH_SORTED_MOST:
-        return TicketsFound(tickets=tickets.filter(pk__in=first), count=len(first))
-    tested = Case(When(matching, then=Value(True)), default=Value(False))
+    value: int
+
+    @property
+    def words(self) -> list[str]:
+        return searched_words(str(self.value))
+
+
+Term = uuid.UUID | CustomerNumber | str
+Newest = list[tuple[datetime, uuid.UUID]]
+
+
+def tickets_search(*, tickets: QuerySet[Ticket], text: str, shown: int) -> TicketsFound:
+    """The helpdesk's search: the newest `shown` tickets that match every term of `text`, and
+    whether there are more. A ticket id finds that ticket; a number the tickets of the customer
+    with that id or holding the number as a word; any other word the tickets holding it, whole and
+    in any case, in the title, the description or the customer's name (`searched_words`).
+
+    What it reads follows the page, not the matches. One term leads: a ticket id, else a number
+    (that customer's tickets, and the number's as a word), else the rarest word, whose tickets are
+    read newest first along `ticket_word_newest_first`. Each ticket read is tested for the other
+    terms by its key, and the reading stops at `shown` + 1 matches."""
+    terms = _terms(text)
+    if not terms:
+        return TicketsFound(tickets=tickets, count=None, most=SEARCH_SORTED_MOST)
+    newest = _newest_matches(tickets, terms, most=shown + 1)
     return TicketsFound(
-        tickets=tickets.alias(matches_search=tested).filter(matches_search=True),
-        count=len(first),
+        tickets=tickets.filter(pk__in=[pk for _, pk in newest]), count=len(newest), most=shown
     )
 
 
-def _matching(text: str) -> Q | None:
-    """What a ticket must match for every word of `text`, each test one an index serves on
-    PostgreSQL; None when no word can be searched for."""
-    matching = Q()
-    for word in text.split():
+def _terms(text: str) -> list[Term]:
+    terms: list[Term] = []
+    for typed in text.split():
         try:
-            matching &= Q(pk=uuid.UUID(word))
-            continue
+            terms.append(uuid.UUID(typed))
         except ValueError:
-            pass
-        matches = Q()
-        if word.isdigit() and int(word) <= CUSTOMER_ID_MAX:
-            matches |= Q(customer_id=int(word))
-        if len(word) >= SEARCH_WORD_MIN_LENGTH:
-            matches |= (
-                Q(title__icontains=word)
-                | Q(description__icontains=word)
-                | Q(customer_name__icontains=word)
-            )
-        matching &= matches
-    return matching or None
+            if typed.isdigit() and int(typed) <= CUSTOMER_ID_MAX:
+                terms.append(CustomerNumber(int(typed)))
+            else:
+                terms.extend(searched_words(typed))
+    return list(dict.fromkeys(terms))
 
 
-def _first_matches(tickets: QuerySet[Ticket]) -> list[uuid.UUID]:
-    """The ids of up to SEARCH_SORTED_MOST + 1 of the tickets, in no order, found through the
-    indexes. With a LIMIT, PostgreSQL may plan to read the table until it has met enough matches,
-    on its guess of how common the words are; for words rarer than it guesses that reads every
-    ticket. Sequential scans are off for this one statement, so it reads the indexes instead,
-    whose cost follows the matches."""
-    ids = tickets.order_by().values_list("pk", flat=True)[: SEARCH_SORTED_MOST + 1]
-    connection = connections[ids.db]
-    if connection.vendor != "postgresql":
-        return list(ids)
-    with transaction.atomic(using=ids.db), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
-        )
-        previous = cursor.fetchone()[0]
-        found = list(ids)
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
-    return found
+def _newest_matches(tickets: QuerySet[Ticket], terms: list[Term], *, most: int) -> Newest:
+    words = _rarest_first([term for term in terms if isinstance(term, str)])
+    ordered = [term for term in terms if not isinstance(term, str)] + words
+    lead, others = ordered[0], ordered[1:]
+    if isinstance(lead, uuid.UUID):
+        return _newest(_meeting(tickets.filter(pk=lead), others, "pk"), most)
+    if isinstance(lead, CustomerNumber):
+        of_customer = _newest(_meeting(tickets.filter(customer_id=lead.value), others, "pk"), most)
+        as_word = [_holding(tickets, word, others, most) for word in lead.words]
+        return sorted(set(of_customer).union(*as_word), reverse=True)[:most]
+    return _holding(tickets, lead, others, most)
+
+
+def _rarest_first(words: list[str]) -> list[str]:
+    """The words, those held by the fewest tickets first, as far as they are counted; of words
+    past that count, the longest first."""
+    held_by = {
+        word: TicketWord.objects.filter(word=word)[:WORD_TICKETS_COUNTED].count() for word in words
+    }
+    return sorted(words, key=lambda word: (held_by[word], -len(word)))
+
+
+def _holding(tickets: QuerySet[Ticket], word: str, others: list[Term], most: int) -> Newest:
+    """The newest tickets holding `word` that meet the other terms, read along the word's index."""
+    rows = _meeting(TicketWord.objects.filter(word=word), others, "ticket_id")
+    if tickets.query.has_filters():
+        rows = rows.filter(Exists(tickets.filter(pk=OuterRef("ticket_id"))))
+    return list(
+        rows.order_by("-submitted_at", "-ticket_id").values_list("submitted_at", "ticket_id")[:most]
+    )
+
+
+def _newest(tickets: QuerySet[Ticket], most: int) -> Newest:
+    return list(tickets.order_by("-submitted_at", "-pk").values_list("submitted_at", "pk")[:most])
+
+
+def _meeting(rows: QuerySet, terms: list[Term], ticket: str) -> QuerySet:
+    """The rows whose ticket (its key in the field `ticket`) meets every term, each tested in turn
+    by that key as the rows are read, the first term first. Each test is a subquery of one row:
+    PostgreSQL turns an EXISTS into a join or a hashed subplan, which reads every ticket of a
+    common word, so would grow with the tickets; tested row by row, reading stops at the page."""
+    for number, term in enumerate(terms):
+        if isinstance(term, uuid.UUID):
+            rows = rows.filter(**{ticket: term})
+            continue
+        tests = {
+            f"term_{number}_{way}": Subquery(found)
+            for way, found in enumerate(_ways_to_meet(term, OuterRef(ticket)))
+        }
+        met = reduce(or_, [Q(**{f"{test}__isnull": False}) for test in tests])
+        rows = rows.alias(**tests).filter(met)
+    return rows
+
+
+def _ways_to_meet(term: CustomerNumber | str, ticket: OuterRef) -> list[QuerySet]:
+    """Queries of at most one row, each a way for the ticket to meet the term."""
+    if isinstance(term, CustomerNumber):
+        of_customer = Ticket.objects.filter(pk=ticket, customer_id=term.value).values("pk")[:1]
+        return [of_customer, *(_held(word, ticket) for word in term.words)]
+    return [_held(term, ticket)]
+
+
+def _held(word: str, ticket: OuterRef) -> QuerySet:
+    return TicketWord.objects.filter(ticket_id=ticket, word=word).values("word")[:1]
 
 
 def articles_search(*, text: str) -> list[Article]:

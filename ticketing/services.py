@@ -25,7 +25,7 @@ from message_contracts.tickets import (
 from messaging.contract import Message
 from messaging.endpoint import endpoint_for
 from ticketing.apps import DATABASE
-from ticketing.models import Article, Assignment, Expert, Ticket
+from ticketing.models import Article, Assignment, Expert, Ticket, TicketWord
 
 # The visit the customer is promised, counted from the assignment.
 ARRIVAL_WITHIN = {
@@ -69,6 +69,7 @@ def ticket_register(*, submitted: TicketCreatedV2) -> Ticket:
             priority=submitted.priority,
             submitted_at=submitted.submitted_at,
         )
+        TicketWord.objects.bulk_create(TicketWord.of(ticket))
         endpoint_for(DATABASE).publish(
             _lifecycle_recorded(
                 ticket=ticket, step=TicketStep.RECEIVED, occurred_at=ticket.received_at

@@ -92,6 +92,7 @@ class Size:
             "expert_groups": self.experts // REGIONS,
             "regions": REGIONS,
             "now": now,
+            **word_limits(),
             "time_zone": settings.CUSTOMER_DEFAULT_TIME_ZONE,
             **WORDS,
             "billed": BILLED_OUT_OF_TEN,
@@ -120,6 +121,28 @@ NAME = (
     "(%(first_names)s::text[])[1 + ({n} * 7) %% %(first_name_count)s] || ' ' || "
     "(%(last_names)s::text[])[1 + ({n} * 13) %% %(last_name_count)s]"
 )
+
+# A ticket's description, from its number g: a serial number that only this ticket holds.
+DESCRIPTION = "'Reported on the phone: serial SN' || g || '.'"
+
+# The helpdesk search's words of each of `tickets` (its id, submitted_at and the `text` searched),
+# cut into words as ticketing.models.searched_words cuts them.
+TICKET_WORDS = """
+    INSERT INTO ticketing_ticketword (ticket_id, word, submitted_at)
+    SELECT DISTINCT id, left(word, %(word_max)s), submitted_at
+    FROM (SELECT id, submitted_at, regexp_split_to_table(lower({text}), '[^[:alnum:]_]+') AS word
+          FROM ({tickets}) AS tickets) AS split
+    WHERE length(word) >= %(word_min)s
+    ORDER BY 1, 2
+"""
+
+
+def word_limits() -> dict[str, int]:
+    """TICKET_WORDS' parameters: the lengths of a searched word, as ticketing cuts them."""
+    from ticketing.models import SEARCH_WORD_MAX_LENGTH, SEARCH_WORD_MIN_LENGTH
+
+    return {"word_min": SEARCH_WORD_MIN_LENGTH, "word_max": SEARCH_WORD_MAX_LENGTH}
+
 
 # Every ticket: its customer c, its number k among the customer's, g unique over all tickets.
 TICKETS = """
@@ -266,7 +289,7 @@ CUSTOMER = Database(
             INSERT INTO customer_quantum_ticket
                 (id, customer_id, title, description, device_category, priority, status,
                  submitted_at, status_changed_at, status_sequence, expert_name, expected_arrival)
-            SELECT id, c, title, 'Reported on the phone: serial SN' || g || '.',
+            SELECT id, c, title, {DESCRIPTION},
                    (%(devices)s::text[])[1 + device], priority,
                    (ARRAY['submitted', 'assigned', 'assigned', 'in_progress', 'completed'])[1 + stage],
                    submitted_at,
@@ -313,6 +336,7 @@ TICKETING = Database(
         "ticketing_supportcontract",
         "ticketing_expert",
         "ticketing_ticket",
+        "ticketing_ticketword",
         "ticketing_assignment",
     ],
     loads=[
@@ -340,13 +364,17 @@ TICKETING = Database(
                 (id, customer_id, customer_name, customer_region, title, description,
                  device_category, priority, status, status_sequence, submitted_at, received_at)
             SELECT id, c, {NAME.format(n="c")}, 'Region ' || c %% %(regions)s, title,
-                   'Reported on the phone: serial SN' || g || '.', (%(devices)s::text[])[1 + device],
+                   {DESCRIPTION}, (%(devices)s::text[])[1 + device],
                    priority,
                    (ARRAY['new', 'assigned', 'accepted', 'in_progress', 'completed'])[1 + stage],
                    changes, submitted_at, submitted_at + interval '1 second'
             FROM ({SHAPED}) AS shaped
             ORDER BY id
             """,
+        TICKET_WORDS.format(
+            tickets=SHAPED,
+            text=f"title || ' ' || {DESCRIPTION} || ' ' || {NAME.format(n='c')}",
+        ),
         f"""
             INSERT INTO ticketing_assignment
                 (ticket_id, expert_id, status, assigned_at, expected_arrival, accepted_at,
