@@ -111,6 +111,10 @@ class AssignmentInline(admin.TabularInline):
         return False
 
 
+# The most tickets the list without a search counts; past it, the page says "more than" this many.
+LIST_COUNTED_MOST = 1_000
+
+
 class CountingUpTo(Paginator):
     """Counts the tickets listed only up to a limit: counting millions would read them all for a
     figure nobody pages through. Past it, the pages stop there and the page says "more than". A
@@ -118,7 +122,7 @@ class CountingUpTo(Paginator):
 
     def __init__(self, *args, found: selectors.TicketsFound | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.limit = selectors.SEARCH_SORTED_MOST
+        self.limit = LIST_COUNTED_MOST
         if found is not None and found.count is not None:
             self.count = found.count
             self.limit = found.most

@@ -108,8 +108,8 @@ class Ticket(models.Model):
         return self.title
 
 
-# A word shorter than this matches in nearly every ticket: kept out of the search, it makes a search
-# no slower and no less precise.
+# Shorter words (on, is, tv) are left out, of the tickets' words and of a search: each would add a
+# row for most tickets and narrow a search little.
 SEARCH_WORD_MIN_LENGTH = 3
 SEARCH_WORD_MAX_LENGTH = 40
 

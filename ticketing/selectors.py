@@ -16,8 +16,6 @@ from ticketing.apps import DATABASE
 from ticketing.models import Article, Assignment, Expert, Ticket, TicketWord, searched_words
 
 SEARCH_RESULTS = 50
-# The most tickets the list without a search counts; past it, the page says "more than" this many.
-SEARCH_SORTED_MOST = 1_000
 # A search reads the tickets of its rarest word; each word's are counted up to this to find it.
 WORD_TICKETS_COUNTED = 1_000
 CUSTOMER_ID_MAX = 2**63 - 1  # the column's range: a longer number is no customer's id
@@ -37,11 +35,11 @@ def assignments_of(expert: Expert) -> QuerySet[Assignment]:
 class TicketsFound:
     """A helpdesk search's tickets: its newest matches, up to the page shown and one more when
     there are more. Then `count` is `most` + 1 and the page says "more than `most`"; below it, the
-    count is exact. `count` is None when the text held nothing to search for."""
+    count is exact. Both are None when the text held nothing to search for: the list is whole."""
 
     tickets: QuerySet[Ticket]
-    count: int | None
-    most: int
+    count: int | None = None
+    most: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ def tickets_search(*, tickets: QuerySet[Ticket], text: str, shown: int) -> Ticke
     terms by its key, and the reading stops at `shown` + 1 matches."""
     terms = _terms(text)
     if not terms:
-        return TicketsFound(tickets=tickets, count=None, most=SEARCH_SORTED_MOST)
+        return TicketsFound(tickets=tickets)
     newest = _newest_matches(tickets, terms, most=shown + 1)
     return TicketsFound(
         tickets=tickets.filter(pk__in=[pk for _, pk in newest]), count=len(newest), most=shown
@@ -107,20 +105,23 @@ def _newest_matches(tickets: QuerySet[Ticket], terms: list[Term], *, most: int) 
 def _rarest_first(words: list[str]) -> list[str]:
     """The words, those held by the fewest tickets first, as far as they are counted; of words
     past that count, the longest first."""
-    held_by = {
-        word: TicketWord.objects.filter(word=word)[:WORD_TICKETS_COUNTED].count() for word in words
-    }
+    held_by = {word: _tickets_holding(word)[:WORD_TICKETS_COUNTED].count() for word in words}
     return sorted(words, key=lambda word: (held_by[word], -len(word)))
 
 
 def _holding(tickets: QuerySet[Ticket], word: str, others: list[Term], most: int) -> Newest:
     """The newest tickets holding `word` that meet the other terms, read along the word's index."""
-    rows = _meeting(TicketWord.objects.filter(word=word), others, "ticket_id")
+    rows = _meeting(_tickets_holding(word), others, "ticket_id")
     if tickets.query.has_filters():
         rows = rows.filter(Exists(tickets.filter(pk=OuterRef("ticket_id"))))
-    return list(
-        rows.order_by("-submitted_at", "-ticket_id").values_list("submitted_at", "ticket_id")[:most]
-    )
+    return list(rows.values_list("submitted_at", "ticket_id")[:most])
+
+
+def _tickets_holding(word: str) -> QuerySet[TicketWord]:
+    """The word's rows in the order of `ticket_word_newest_first`: read sliced, or counted up to a
+    limit, they are read along it. Unordered, PostgreSQL may read the table until it meets enough
+    rows of a word it guesses common, and a word rarer than it guesses costs the whole table."""
+    return TicketWord.objects.filter(word=word).order_by("-submitted_at", "-ticket_id")
 
 
 def _newest(tickets: QuerySet[Ticket], most: int) -> Newest:
