@@ -41,7 +41,6 @@ EXPECTED = {
     "ticket detail": 200,
     "invoice list": 200,
     "assignment list": 200,
-    "helpdesk search": 200,
 }
 # The portal's login form is checked against the CSRF cookie: the same 32-character secret in the
 # cookie and in the form passes Django's check, with no page fetched first.
@@ -124,12 +123,33 @@ async def assignment_list(client: httpx.AsyncClient, customer: dict) -> httpx.Re
     )
 
 
-async def helpdesk_search(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
-    return await client.get(
-        "/admin/ticketing/ticket/",
-        params={"q": customer["search"]},
-        cookies={"sessionid": customer["staff_session"]},
-    )
+# What the helpdesk types, one of each for every user (bench/scale/prepare.py).
+SEARCH_KINDS = (
+    "a customer's name",
+    "a customer id",
+    "a ticket id",
+    "a serial number",
+    "a ticket's title",
+)
+HELPDESK_LIST = "helpdesk list"
+
+
+def helpdesk_search(kind: str) -> str:
+    return f"helpdesk search: {kind}"
+
+
+def helpdesk_list_of(kind: str | None) -> Send:
+    """Ticketing's admin list, searched for the user's term of that kind; the list without a
+    search for None."""
+
+    async def send(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+        return await client.get(
+            "/admin/ticketing/ticket/",
+            params={"q": customer["searches"][kind]} if kind else {},
+            cookies={"sessionid": customer["staff_session"]},
+        )
+
+    return send
 
 
 WORKLOADS: dict[str, Send] = {
@@ -143,8 +163,10 @@ WORKLOADS: dict[str, Send] = {
     "ticket detail": ticket_detail,
     "invoice list": invoice_list,
     "assignment list": assignment_list,
-    "helpdesk search": helpdesk_search,
+    HELPDESK_LIST: helpdesk_list_of(None),
+    **{helpdesk_search(kind): helpdesk_list_of(kind) for kind in SEARCH_KINDS},
 }
+EXPECTED |= {HELPDESK_LIST: 200} | {helpdesk_search(kind): 200 for kind in SEARCH_KINDS}
 
 
 class KeepNone(DefaultCookiePolicy):

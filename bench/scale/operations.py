@@ -1,4 +1,8 @@
-"""The operations the scale benchmark times, each the load generator's workload that sends it."""
+"""The operations the scale benchmark times, each the load generator's workload that sends it.
+The helpdesk's search is timed per kind of term, beside its list without a search: a page of
+rows, the reference for a search whose matches fill the page."""
+
+from bench.portal.load import HELPDESK_LIST, SEARCH_KINDS, helpdesk_search
 
 OPERATIONS = {
     "log in": "log in",
@@ -7,5 +11,6 @@ OPERATIONS = {
     "invoice list": "invoice list",
     "ticket submission": "ticket",
     "expert's assignment list": "assignment list",
-    "helpdesk search": "helpdesk search",
+    HELPDESK_LIST: HELPDESK_LIST,
+    **{helpdesk_search(kind): helpdesk_search(kind) for kind in SEARCH_KINDS},
 }

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import django
 
+from bench.portal.load import HELPDESK_LIST, SEARCH_KINDS, helpdesk_search
+
 PROBE_HOST = "127.0.0.1"
+ROWS_SAMPLED = 20
+# Each ticket listed in the admin's list has the checkbox of its actions.
+ROW = b'name="_selected_action"'
 
 
 def main() -> None:
@@ -44,6 +49,7 @@ def main() -> None:
     (options.out / "users.json").write_text(json.dumps(users))
     plans = plans_probed(users)
     (options.out / "plans.json").write_text(json.dumps(plans))
+    (options.out / "shown.json").write_text(json.dumps(helpdesk_rows_shown(users)))
 
 
 def databases_fill(size, *, workers: int) -> None:
@@ -112,26 +118,53 @@ def users_sampled(size, count: int) -> list[dict]:
                 "ticket_id": str(ticket.id),
                 "expert_token": expert_tokens[n % len(expert_tokens)],
                 "staff_session": staff_session,
-                "search": SEARCH_TERMS[n % len(SEARCH_TERMS)](ticket),
+                "searches": {kind: term(ticket) for kind, term in SEARCH_TERMS.items()},
             }
         )
     return users
 
 
-# What the helpdesk types, in turn: the customer's name, their id, a ticket's id, the serial number
-# a customer reads out, the words of a ticket's title.
-SEARCH_TERMS = (
-    lambda ticket: ticket.customer.name,
-    lambda ticket: str(ticket.customer_id),
-    lambda ticket: str(ticket.id),
-    lambda ticket: ticket.description.split()[-1].rstrip("."),
-    lambda ticket: ticket.title,
+# The terms of each kind, from one of the user's tickets: the customer's name and id, the ticket's
+# id, the serial number a customer reads out, the words of the ticket's title.
+SEARCH_TERMS = dict(
+    zip(
+        SEARCH_KINDS,
+        (
+            lambda ticket: ticket.customer.name,
+            lambda ticket: str(ticket.customer_id),
+            lambda ticket: str(ticket.id),
+            lambda ticket: ticket.description.split()[-1].rstrip("."),
+            lambda ticket: ticket.title,
+        ),
+        strict=True,
+    )
 )
 
 
+def helpdesk_rows_shown(users: list[dict]) -> dict[str, float]:
+    """How many tickets each helpdesk page shows, on average over the first ROWS_SAMPLED users'
+    terms: a page shows more rows where a term has more matches, and each row costs rendering."""
+    from django.test import Client
+
+    staff = Client(HTTP_HOST=PROBE_HOST)
+    staff.cookies["sessionid"] = users[0]["staff_session"]
+    sampled = users[:ROWS_SAMPLED]
+    queries = {HELPDESK_LIST: lambda user: {}} | {
+        helpdesk_search(kind): lambda user, kind=kind: {"q": user["searches"][kind]}
+        for kind in SEARCH_KINDS
+    }
+    return {
+        operation: sum(
+            staff.get("/admin/ticketing/ticket/", query(user)).content.count(ROW)
+            for user in sampled
+        )
+        / len(sampled)
+        for operation, query in queries.items()
+    }
+
+
 def plans_probed(users: list[dict]) -> dict[str, list[dict]]:
-    """Each operation in this process, its statements captured and explained; the helpdesk search
-    once for each kind of search term."""
+    """Each operation in this process, its statements captured and explained."""
     from django.test import Client
 
     from bench.portal.load import EXPECTED, TICKET
@@ -159,15 +192,18 @@ def plans_probed(users: list[dict]) -> dict[str, list[dict]]:
         ),
         "expert's assignment list": lambda: expert.get("/api/ticketing/assignments/"),
     }
-    searches = {
-        f"helpdesk search: {term}": lambda term=term: staff.get(
-            "/admin/ticketing/ticket/", {"q": term}
-        )
-        for term in dict.fromkeys(other["search"] for other in users[: len(SEARCH_TERMS)])
+    helpdesk = {
+        HELPDESK_LIST: lambda: staff.get("/admin/ticketing/ticket/"),
+        **{
+            helpdesk_search(kind): lambda kind=kind: staff.get(
+                "/admin/ticketing/ticket/", {"q": user["searches"][kind]}
+            )
+            for kind in SEARCH_KINDS
+        },
     }
     plans = {}
-    for probed, request in (requests | searches).items():
-        expected = EXPECTED[OPERATIONS[probed.split(":")[0]]]
+    for probed, request in (requests | helpdesk).items():
+        expected = EXPECTED[OPERATIONS[probed]]
         answers = []
         statements = probe(lambda request=request, answers=answers: answers.append(request()))
         if answers[-1].status_code != expected:
