@@ -17,8 +17,8 @@ from bench.portal.load import HELPDESK_LIST, SEARCH_KINDS, helpdesk_search
 
 PROBE_HOST = "127.0.0.1"
 ROWS_SAMPLED = 20
-# Each ticket listed in the admin's list has the checkbox of its actions.
-ROW = b'name="_selected_action"'
+# Each ticket listed in the admin's list has a cell of its title, the list's first column.
+ROW = b'class="field-title"'
 
 
 def main() -> None:
