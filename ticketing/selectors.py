@@ -66,7 +66,7 @@ def tickets_search(*, tickets: QuerySet[Ticket], text: str, shown: int) -> Ticke
     What it reads follows the page, not the matches. One term leads: a ticket id, else a number
     (that customer's tickets, and the number's as a word), else the rarest word, whose tickets are
     read newest first along `ticket_word_newest_first`. Each ticket read is tested for the other
-    terms by its key, and the reading stops at `shown` + 1 matches."""
+    terms as it is read, and the reading stops at `shown` + 1 matches."""
     terms = _terms(text)
     if not terms:
         return TicketsFound(tickets=tickets)
@@ -130,7 +130,7 @@ def _newest(tickets: QuerySet[Ticket], most: int) -> Newest:
 
 def _meeting(rows: QuerySet, terms: list[Term], ticket: str) -> QuerySet:
     """The rows whose ticket (its key in the field `ticket`) meets every term, each tested in turn
-    by that key as the rows are read, the first term first. Each test is a subquery of one row:
+    as the rows are read, the first term first. Each test is a subquery of one row:
     PostgreSQL turns an EXISTS into a join or a hashed subplan, which reads every ticket of a
     common word, so would grow with the tickets; tested row by row, reading stops at the page."""
     for number, term in enumerate(terms):
@@ -157,8 +157,7 @@ def _ways_to_meet(term: CustomerNumber | str, ticket: OuterRef) -> list[QuerySet
 def _held(word: str, ticket: OuterRef) -> QuerySet:
     """The word's row of the ticket, looked up along `ticket_word_newest_first` by the ticket's
     submission time: as the rows are read newest first, so are the word's, a few pages apart,
-    where looked up by the ticket alone each would be on a page of its own (at 10,000,000 tickets,
-    1 ms against 6 to 14 ms for a name's page, read from disk)."""
+    where looked up by the ticket alone each would be on an index page of its own."""
     return TicketWord.objects.filter(
         word=word, submitted_at=OuterRef("submitted_at"), ticket_id=ticket
     ).values("word")[:1]
