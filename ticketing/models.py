@@ -123,6 +123,11 @@ def searched_words(text: str) -> list[str]:
     return list(dict.fromkeys(kept))
 
 
+def ticket_searched_words(*, title: str, description: str, customer_name: str) -> list[str]:
+    """The words a search finds a ticket by: those of its title, description and customer's name."""
+    return searched_words(" ".join([title, description, customer_name]))
+
+
 class TicketWord(models.Model):
     """One word of a ticket's title, description or customer's name, beside the ticket's
     submission time: the helpdesk's search reads a word's tickets newest first along one index and
@@ -148,11 +153,10 @@ class TicketWord(models.Model):
 
     @classmethod
     def of(cls, ticket: Ticket) -> list["TicketWord"]:
-        text = " ".join([ticket.title, ticket.description, ticket.customer_name])
-        return [
-            cls(ticket=ticket, word=word, submitted_at=ticket.submitted_at)
-            for word in searched_words(text)
-        ]
+        words = ticket_searched_words(
+            title=ticket.title, description=ticket.description, customer_name=ticket.customer_name
+        )
+        return [cls(ticket=ticket, word=word, submitted_at=ticket.submitted_at) for word in words]
 
 
 class Expert(models.Model):

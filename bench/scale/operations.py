@@ -2,7 +2,7 @@
 The helpdesk's search is timed per kind of term, beside its list without a search: a page of
 rows, the reference for a search whose matches fill the page."""
 
-from bench.portal.load import HELPDESK_LIST, SEARCH_KINDS, helpdesk_search
+from bench.portal.load import HELPDESK_PAGES
 
 OPERATIONS = {
     "log in": "log in",
@@ -11,6 +11,5 @@ OPERATIONS = {
     "invoice list": "invoice list",
     "ticket submission": "ticket",
     "expert's assignment list": "assignment list",
-    HELPDESK_LIST: HELPDESK_LIST,
-    **{helpdesk_search(kind): helpdesk_search(kind) for kind in SEARCH_KINDS},
+    **{page: page for page in HELPDESK_PAGES},
 }

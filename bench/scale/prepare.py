@@ -13,7 +13,7 @@ from pathlib import Path
 
 import django
 
-from bench.portal.load import HELPDESK_LIST, SEARCH_KINDS, helpdesk_search
+from bench.portal.load import HELPDESK_PAGES, HELPDESK_URL, SEARCH_KINDS, helpdesk_query
 
 PROBE_HOST = "127.0.0.1"
 ROWS_SAMPLED = 20
@@ -156,17 +156,13 @@ def helpdesk_rows_shown(users: list[dict]) -> dict[str, float]:
     staff = Client(HTTP_HOST=PROBE_HOST)
     staff.cookies["sessionid"] = users[0]["staff_session"]
     sampled = users[:ROWS_SAMPLED]
-    queries = {HELPDESK_LIST: lambda user: {}} | {
-        helpdesk_search(kind): lambda user, kind=kind: {"q": user["searches"][kind]}
-        for kind in SEARCH_KINDS
-    }
     return {
-        operation: sum(
-            staff.get("/admin/ticketing/ticket/", query(user)).content.count(ROW)
+        page: sum(
+            staff.get(HELPDESK_URL, helpdesk_query(user, kind)).content.count(ROW)
             for user in sampled
         )
         / len(sampled)
-        for operation, query in queries.items()
+        for page, kind in HELPDESK_PAGES.items()
     }
 
 
@@ -200,13 +196,8 @@ def plans_probed(users: list[dict]) -> dict[str, list[dict]]:
         "expert's assignment list": lambda: expert.get("/api/ticketing/assignments/"),
     }
     helpdesk = {
-        HELPDESK_LIST: lambda: staff.get("/admin/ticketing/ticket/"),
-        **{
-            helpdesk_search(kind): lambda kind=kind: staff.get(
-                "/admin/ticketing/ticket/", {"q": user["searches"][kind]}
-            )
-            for kind in SEARCH_KINDS
-        },
+        page: lambda kind=kind: staff.get(HELPDESK_URL, helpdesk_query(user, kind))
+        for page, kind in HELPDESK_PAGES.items()
     }
     plans = {}
     for probed, request in (requests | helpdesk).items():

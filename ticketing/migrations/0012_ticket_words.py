@@ -7,7 +7,7 @@ import importlib
 import django.db.models.deletion
 from django.db import migrations, models
 
-from ticketing.models import searched_words
+from ticketing.models import ticket_searched_words
 
 trigram_indexes = importlib.import_module("ticketing.migrations.0010_ticket_search_indexes")
 WRITTEN_AT_ONCE = 2_000
@@ -18,11 +18,12 @@ def words_written(apps, schema_editor) -> None:
     word_model = apps.get_model("ticketing", "TicketWord")
     words = word_model.objects.using(schema_editor.connection.alias)
     batch = []
-    searched = tickets.values_list("pk", "submitted_at", "title", "description", "customer_name")
-    for pk, submitted_at, *texts in searched.iterator(chunk_size=WRITTEN_AT_ONCE):
+    searched = tickets.values("pk", "submitted_at", "title", "description", "customer_name")
+    for ticket in searched.iterator(chunk_size=WRITTEN_AT_ONCE):
+        pk, submitted_at = ticket.pop("pk"), ticket.pop("submitted_at")
         batch += [
             word_model(ticket_id=pk, word=word, submitted_at=submitted_at)
-            for word in searched_words(" ".join(texts))
+            for word in ticket_searched_words(**ticket)
         ]
         if len(batch) >= WRITTEN_AT_ONCE:
             words.bulk_create(batch)
