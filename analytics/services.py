@@ -33,23 +33,27 @@ def ticket_step_record(*, recorded: TicketLifecycleRecorded) -> TicketFact:
     """Stores the step once and folds it into the ticket's fact. Each step only ever adds what it
     knows (a first assignment keeps the earliest time; the current step is the highest sequence
     seen), so the steps give the same fact in any order."""
-    with transaction.atomic(using=DATABASE):
-        _, created = TicketEvent.objects.get_or_create(
+    # No savepoint of its own (two statements a message): its handler runs it inside the receiver's
+    # transaction, which a failure undoes whole.
+    with transaction.atomic(using=DATABASE, savepoint=False):
+        # The fact first, stored if it is new and then locked: two steps of one ticket applied at
+        # the same time take turns here, so whether this step is known is read exactly below.
+        # Neither is `get_or_create`, whose savepoint and first read cost four statements a step.
+        new_fact = TicketFact(
             ticket_id=recorded.ticket_id,
-            sequence=recorded.sequence,
-            defaults=recorded.model_dump(
-                include={"step", "occurred_at", "expert_id", "expert_name"}
-            ),
-        )
-        TicketFact.objects.get_or_create(
-            ticket_id=recorded.ticket_id,
-            defaults=recorded.model_dump(
+            **recorded.model_dump(
                 include={"priority", "device_category", "submitted_at", "step", "sequence"}
             ),
         )
-        # Read again under lock: two steps of one ticket may be applied at the same time.
+        TicketFact.objects.bulk_create([new_fact], ignore_conflicts=True)
         fact = TicketFact.objects.select_for_update().get(ticket_id=recorded.ticket_id)
-        if created:
+        step = TicketEvent.objects.filter(ticket_id=recorded.ticket_id, sequence=recorded.sequence)
+        if not step.exists():
+            TicketEvent.objects.create(
+                ticket_id=recorded.ticket_id,
+                sequence=recorded.sequence,
+                **recorded.model_dump(include={"step", "occurred_at", "expert_id", "expert_name"}),
+            )
             _step_folded(fact, recorded)
             fact.save()
     return fact

@@ -57,7 +57,9 @@ STEP_OF = {
 
 def ticket_register(*, submitted: TicketCreatedV2) -> Ticket:
     """Takes a customer's ticket into processing; it waits as `new` for the assignment job."""
-    with transaction.atomic(using=DATABASE):
+    # No savepoint of its own (two statements a message): its handler runs it inside the receiver's
+    # transaction, which a failure undoes whole.
+    with transaction.atomic(using=DATABASE, savepoint=False):
         ticket = Ticket.objects.create(
             id=submitted.ticket_id,
             customer_id=submitted.customer_id,

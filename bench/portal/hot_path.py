@@ -85,16 +85,25 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
     def register_card() -> object:
         return api.post("/api/customer/cards/", CARD, content_type="application/json")
 
-    def newest(message_type: str) -> OutboxMessage:
+    def newest(message_type: str, sender: str = "customer") -> OutboxMessage:
         return (
-            OutboxMessage.objects.using("customer")
+            OutboxMessage.objects.using(sender)
             .filter(type=message_type)
             .order_by("-created_at")
             .first()
         )
 
+    def newest_envelope(message_type: str, sender: str) -> dict:
+        envelope = endpoint_for(sender).sender.envelope(newest(message_type, sender))
+        return envelope.model_dump(mode="json")
+
     def handled(
-        receiver: str, message_type: str, send: Callable[[], object], *, first: bool = True
+        receiver: str,
+        message_type: str,
+        send: Callable[[], object],
+        *,
+        sender: str = "customer",
+        first: bool = True,
     ) -> dict:
         """The receiver's cost only: the envelope is read from the outbox beforehand. `first`: as
         the fast path's hand-over arrives; otherwise as a redelivery, counted first."""
@@ -102,13 +111,22 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
 
         def sent() -> None:
             send()
-            envelope = endpoint_for("customer").sender.envelope(newest(message_type))
-            envelopes.append(envelope.model_dump(mode="json"))
+            envelopes.append(newest_envelope(message_type, sender))
 
         return measured(
             lambda: endpoint_for(receiver).receive(envelopes[-1], first_delivery=first),
             prepare=sent,
         )
+
+    def sent_and_applied(send: Callable[[], object], message_type: str, receiver: str):
+        """The customer's request and its message applied downstream, which sends the next one."""
+
+        def send_and_apply() -> None:
+            send()
+            envelope = newest_envelope(message_type, "customer")
+            endpoint_for(receiver).receive(envelope, first_delivery=True)
+
+        return send_and_apply
 
     unconfirmed: list[str] = []
     results = {
@@ -118,7 +136,19 @@ def profile(*, token: str, session: str, with_sql: bool = False) -> dict:
             "ticketing", "TicketCreated", submit_ticket, first=False
         ),
         "card registration request": measured(register_card),
+        "TicketLifecycleRecorded handled by analytics": handled(
+            "analytics",
+            "TicketLifecycleRecorded",
+            sent_and_applied(submit_ticket, "TicketCreated", "ticketing"),
+            sender="ticketing",
+        ),
         "CardRegistered handled by billing": handled("billing", "CardRegistered", register_card),
+        "CardVerified handled by the customer quantum": handled(
+            "customer",
+            "CardVerified",
+            sent_and_applied(register_card, "CardRegistered", "billing"),
+            sender="billing",
+        ),
         "portal page view": measured(lambda: portal.get("/")),
         "confirmation applied by the sender": measured(
             lambda: endpoint_for("customer").sender.confirm(unconfirmed[-1:]),
