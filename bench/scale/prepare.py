@@ -87,11 +87,14 @@ def users_sampled(size, count: int) -> list[dict]:
     from operations.staff_groups import HELPDESK, staff_groups_setup
 
     rng = random.Random(16)  # noqa: S311 - a repeatable sample, not security
-    heavy = list(range(1, size.heavy + 1))
-    light = list(range(size.heavy + 1, size.customers + 1))
+    heavy = range(1, size.heavy + 1)
+    light = range(size.heavy + 1, size.customers + 1)
     half = count // 2
-    chosen = rng.sample(heavy, min(half, len(heavy)))
-    chosen += rng.sample(light, min(count - len(chosen), len(light)))
+    # Drawn with replacement, so the mix is the same at every size: the demo has only two
+    # customers with the most tickets, and sampled without replacement they were 2 % of its users
+    # against half of the full size's, whose pages then listed more tickets.
+    chosen = rng.choices(heavy, k=half) + rng.choices(light, k=count - half)
+    rng.shuffle(chosen)
     experts = rng.sample(range(1, size.experts + 1), min(count, size.experts))
 
     user_model = get_user_model()
@@ -105,8 +108,9 @@ def users_sampled(size, count: int) -> list[dict]:
         api_token_issue(user=expert)[1]
         for expert in user_model.objects.filter(pk__in=[size.customers + e for e in experts])
     ]
+    customers = user_model.objects.in_bulk(chosen)
     users = []
-    for n, customer in enumerate(user_model.objects.filter(pk__in=chosen).order_by("?")):
+    for n, customer in enumerate(customers[pk] for pk in chosen):
         # One the fill made: the benchmark's own submissions reach only the customer quantum (no
         # worker takes their messages), and a --reuse run would sample those of the runs before.
         tickets = (
