@@ -2,13 +2,12 @@
 
 A fact keeps its message's fields under the same names, so a message fills its row as it is."""
 
-from django.db import transaction
-
 from analytics.apps import DATABASE
 from analytics.models import PaymentFact, SurveyResponse, TicketEvent, TicketFact
 from message_contracts.invoices import PaymentRecorded
 from message_contracts.surveys import SurveySubmitted
 from message_contracts.tickets import TicketLifecycleRecorded, TicketStep
+from messaging.receiver import delivery_transaction
 
 
 def payment_fact_record(*, recorded: PaymentRecorded) -> PaymentFact:
@@ -33,12 +32,10 @@ def ticket_step_record(*, recorded: TicketLifecycleRecorded) -> TicketFact:
     """Stores the step once and folds it into the ticket's fact. Each step only ever adds what it
     knows (a first assignment keeps the earliest time; the current step is the highest sequence
     seen), so the steps give the same fact in any order."""
-    # No savepoint of its own (two statements a message): its handler runs it inside the receiver's
-    # transaction, which a failure undoes whole.
-    with transaction.atomic(using=DATABASE, savepoint=False):
+    with delivery_transaction(DATABASE):
         # The fact first, stored if it is new and then locked: two steps of one ticket applied at
         # the same time take turns here, so whether this step is known is read exactly below.
-        # Neither is `get_or_create`, whose savepoint and first read cost four statements a step.
+        # Not `get_or_create`: its first read and its savepoint cost four statements a step.
         new_fact = TicketFact(
             ticket_id=recorded.ticket_id,
             **recorded.model_dump(

@@ -60,6 +60,7 @@ from message_contracts.support_plans import SupportPlanChosen
 from messaging.contract import Message
 from messaging.endpoint import endpoint_for
 from messaging.errors import describe_error
+from messaging.receiver import delivery_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +117,7 @@ def card_register(*, registered: CardRegistered) -> Card:
         outcome = CardRejected(
             card_id=registered.card_id, reason=decline, rejected_at=timezone.now()
         )
-    # No savepoint of its own (two statements a message): its handler runs it inside the receiver's
-    # transaction, which a failure undoes whole.
-    with transaction.atomic(using=DATABASE, savepoint=False):
+    with delivery_transaction(DATABASE):
         stored.account, _ = BillingAccount.objects.get_or_create(customer_id=registered.customer_id)
         stored.save()
         # Looked up, not imported: the endpoint module imports the handlers, hence these services.
@@ -177,9 +176,7 @@ def card_registration_give_up(*, card_id: uuid.UUID) -> None:
 def billing_account_plan_record(*, chosen: SupportPlanChosen) -> BillingAccount:
     """Records the plan billing will charge. Plans can arrive out of order: one chosen before the
     plan the account already has changes only when the account's plan started."""
-    # No savepoint of its own (two statements a message): its handler runs it inside the receiver's
-    # transaction, which a failure undoes whole.
-    with transaction.atomic(using=DATABASE, savepoint=False):
+    with delivery_transaction(DATABASE):
         account, _ = BillingAccount.objects.select_for_update().get_or_create(
             customer_id=chosen.customer_id
         )

@@ -60,6 +60,13 @@ class RetryLater(Exception):
         self.delay = delay
 
 
+def delivery_transaction(using: str) -> transaction.Atomic:
+    """The transaction of a service that a message's handler calls. In a delivery it joins the
+    receiver's, which any failure undoes whole, so it opens no savepoint of its own (two statements
+    a message); called outside one (a command, a test), it is a transaction of its own."""
+    return transaction.atomic(using=using, savepoint=False)
+
+
 def retry_delay(deliveries: int) -> float:
     """Exponential backoff with jitter, capped well under the broker's visibility timeout."""
     ceiling = backoff_delay(

@@ -24,6 +24,7 @@ from message_contracts.tickets import (
 )
 from messaging.contract import Message
 from messaging.endpoint import endpoint_for
+from messaging.receiver import delivery_transaction
 from ticketing.apps import DATABASE
 from ticketing.models import Article, Assignment, Expert, Ticket, TicketWord
 
@@ -57,9 +58,7 @@ STEP_OF = {
 
 def ticket_register(*, submitted: TicketCreatedV2) -> Ticket:
     """Takes a customer's ticket into processing; it waits as `new` for the assignment job."""
-    # No savepoint of its own (two statements a message): its handler runs it inside the receiver's
-    # transaction, which a failure undoes whole.
-    with transaction.atomic(using=DATABASE, savepoint=False):
+    with delivery_transaction(DATABASE):
         ticket = Ticket.objects.create(
             id=submitted.ticket_id,
             customer_id=submitted.customer_id,

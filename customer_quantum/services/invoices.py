@@ -1,13 +1,12 @@
 """Invoices billing issued: the customer quantum keeps its copy, so the portal shows the billing
 history without asking billing."""
 
-from django.db import transaction
-
 from customer_quantum.apps import DATABASE
 from customer_quantum.models import Customer, Invoice
 from customer_quantum.services.notifications import customer_notify
 from message_contracts.invoices import InvoiceIssued
 from message_contracts.notifications import NotificationType
+from messaging.receiver import delivery_transaction
 
 
 class InvoiceForUnknownCustomer(Exception):
@@ -17,9 +16,7 @@ class InvoiceForUnknownCustomer(Exception):
 def invoice_record(*, issued: InvoiceIssued) -> Invoice:
     """Stores the customer's copy once and asks notifications to send it to the customer; the same
     invoice again changes nothing."""
-    # No savepoint of its own (two statements a message): its handler runs it inside the receiver's
-    # transaction, which a failure undoes whole.
-    with transaction.atomic(using=DATABASE, savepoint=False):
+    with delivery_transaction(DATABASE):
         customer = Customer.objects.filter(pk=issued.customer_id).first()
         if customer is None:
             raise InvoiceForUnknownCustomer(
