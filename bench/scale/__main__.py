@@ -38,9 +38,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--tickets", type=int, default=10_000_000)
     parser.add_argument("--experts", type=int, default=10_000)
-    # The smallest size at which names repeat as at the full size (200 names: 50 customers share
-    # one) and a title's or a name's search fills a page, so that each page lists as many tickets
-    # at both sizes and the ratio measures the data's growth, not a longer page.
+    # A size at which names repeat as at the full size (200 names: 50 customers share one) and a
+    # title's or a name's search fills a page, so that each page lists as many tickets at both
+    # sizes and the ratio measures the data's growth, not a longer page.
     parser.add_argument("--demo-customers", type=int, default=10_000)
     parser.add_argument("--demo-tickets", type=int, default=100_000)
     parser.add_argument("--demo-experts", type=int, default=100)
