@@ -9,9 +9,9 @@ scan of a table over 100,000 rows fails the run), then serves both sizes with gu
 drives each operation against one size, then the other, `--passes` times over, with the portal
 benchmark's closed-loop load generator (bench/portal/load.py): log in, the ticket list, a ticket
 with its timeline, the invoice list, a ticket submission, an expert's assignment list, the
-helpdesk's search. It prints p50 and p99 per operation and size over all passes and the ratio of
-the p99s, writes result.json and plans.txt under bench-results/scale-<time>/, and drops the
-databases (unless --keep).
+helpdesk's search. It prints p50 and p99 per operation and size over all passes, the ratio of the
+p99s and each pass's, writes result.json and plans.txt under bench-results/scale-<time>/, and
+drops the databases (unless --keep).
 """
 
 import argparse
