@@ -226,6 +226,10 @@ def p99_ratio(small: dict, large: dict) -> float | None:
     return large["p99_ms"] / small["p99_ms"] if large["p99_ms"] and small["p99_ms"] else None
 
 
+def shown_ratio(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.2f}"
+
+
 def table(results: dict, sizes: dict, shown: dict) -> str:
     demo, full = sizes["demo"], sizes["full"]
     rows = [
@@ -240,7 +244,7 @@ def table(results: dict, sizes: dict, shown: dict) -> str:
         small, large = measured["demo"], measured["full"]
         ratio = p99_ratio(small, large)
         each_pass = " / ".join(
-            "—" if (part := p99_ratio(*pair)) is None else f"{part:.2f}"
+            shown_ratio(p99_ratio(*pair))
             for pair in zip(small["passes"], large["passes"], strict=True)
         )
         met = (
@@ -257,7 +261,7 @@ def table(results: dict, sizes: dict, shown: dict) -> str:
         rows.append(
             f"| {operation} | {rows_shown} | {small['p50_ms']} | {small['p99_ms']} | "
             f"{large['p50_ms']} | "
-            f"{large['p99_ms']} | {'—' if ratio is None else f'{ratio:.2f}'} | {each_pass} | "
+            f"{large['p99_ms']} | {shown_ratio(ratio)} | {each_pass} | "
             f"{'yes' if met else '**no**'} |"
         )
     rows.append(
