@@ -4,21 +4,22 @@ knowledge-base search."""
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import reduce
 from operator import or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 
 from ticketing.apps import DATABASE
 from ticketing.models import Article, Assignment, Expert, Ticket, TicketWord, searched_words
 
 SEARCH_RESULTS = 50
-# A search reads the tickets of its rarest word; each word's are counted up to this to find it.
+# A search reads the tickets of its rarest word; each word's newest are read up to this to find it.
 WORD_TICKETS_COUNTED = 1_000
 CUSTOMER_ID_MAX = 2**63 - 1  # the column's range: a longer number is no customer's id
+NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def expert_of_user(user_id: int | None) -> Expert | None:
@@ -103,10 +104,22 @@ def _newest_matches(tickets: QuerySet[Ticket], terms: list[Term], *, most: int) 
 
 
 def _rarest_first(words: list[str]) -> list[str]:
-    """The words, those held by the fewest tickets first, as far as they are counted; of words
-    past that count, the longest first."""
-    held_by = {word: _tickets_holding(word)[:WORD_TICKETS_COUNTED].count() for word in words}
-    return sorted(words, key=lambda word: (held_by[word], -len(word)))
+    """The words, those held by the fewest tickets first. Each word's newest tickets are read up to
+    a count: a word below it is counted exactly; of words past it, the rarer one's newest tickets
+    reach further back in time, so the word whose last ticket counted is the oldest comes first."""
+    held_by = {
+        word: _tickets_holding(word)[:WORD_TICKETS_COUNTED].aggregate(
+            count=Count("*"), reach=Min("submitted_at")
+        )
+        for word in words
+    }
+
+    def rarity(word: str) -> tuple[int, datetime]:
+        held = held_by[word]
+        # A word no ticket holds reaches no time; it leads, and the search reads nothing.
+        return held["count"], held["reach"] or NO_TIME
+
+    return sorted(words, key=rarity)
 
 
 def _holding(tickets: QuerySet[Ticket], word: str, others: list[Term], most: int) -> Newest:

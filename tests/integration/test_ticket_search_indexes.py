@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.ticketing.factories import TicketFactory
 from ticketing.models import Ticket
-from ticketing.selectors import tickets_search
+from ticketing.selectors import WORD_TICKETS_COUNTED, tickets_search
 
 # "default" too: alone, a ticketing-only test cannot set up its database (it depends on default).
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(databases=["default", "ticketing"])]
@@ -29,11 +29,12 @@ def explained(sql: str, params=None) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def reads_of(text: str) -> list[str]:
-    """The plans of what a search sends to read its newest matches (ordered, one page at most)."""
+def reads_of(text: str, limit: int = 101) -> list[str]:
+    """The plans of what a search sends with `limit`: to read its newest matches (one page and one
+    more) or, with WORD_TICKETS_COUNTED, to find its rarest word."""
     with CaptureQueriesContext(connections["ticketing"]) as sent:
         tickets_search(tickets=Ticket.objects.all(), text=text, shown=100)
-    return [explained(query["sql"]) for query in sent if "LIMIT 101" in query["sql"]]
+    return [explained(query["sql"]) for query in sent if f"LIMIT {limit}" in query["sql"]]
 
 
 def test_a_search_reads_its_rarest_words_tickets_newest_first_and_looks_up_the_others_beside():
@@ -46,6 +47,18 @@ def test_a_search_reads_its_rarest_words_tickets_newest_first_and_looks_up_the_o
     assert "(submitted_at = ticketing_ticketword.submitted_at)" in plan, plan
     for reading_all in ("Seq Scan", "Sort", "Hash", "Join"):
         assert reading_all not in plan, plan
+
+
+def test_a_search_finds_its_rarest_word_reading_each_words_newest_tickets_along_its_index():
+    TicketFactory(title="Laptop fan", customer_name="Grace Hopper")
+
+    plans = reads_of("laptop hopper", limit=WORD_TICKETS_COUNTED)
+
+    assert len(plans) == 2, plans
+    for plan in plans:
+        assert "Index Only Scan using ticket_word_newest_first" in plan, plan
+        for reading_all in ("Seq Scan", "Sort"):
+            assert reading_all not in plan, plan
 
 
 def test_a_number_reads_the_customers_tickets_and_the_numbers_tickets_as_a_word():

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tests.ticketing.factories import ExpertFactory, TicketFactory
 from ticketing import admin as ticketing_admin
+from ticketing import selectors as ticketing_selectors
 from ticketing.admin import TicketAdmin
 from ticketing.jobs import tickets_assign
 from ticketing.models import Ticket
@@ -153,6 +154,24 @@ def test_a_search_reads_the_tickets_of_its_rarest_word():
     with CaptureQueriesContext(connections["ticketing"]) as sent:
         assert searched("fridge leaks") == {"Fridge leaks"}
 
+    [read] = [query["sql"] for query in sent if "ORDER BY" in query["sql"] and "U0" in query["sql"]]
+    assert """"ticketing_ticketword"."word" = 'leaks'""" in read, read
+
+
+def test_of_words_past_the_count_the_one_whose_newest_tickets_reach_further_back_leads(
+    monkeypatch,
+):
+    monkeypatch.setattr(ticketing_selectors, "WORD_TICKETS_COUNTED", 2)
+    now = timezone.now()
+    for days in (1, 2, 3, 4):
+        TicketFactory(title="Fridge warm", submitted_at=now - timedelta(days=days))
+    for days in (1, 10, 20):
+        TicketFactory(title="Fridge leaks", submitted_at=now - timedelta(days=days))
+
+    with CaptureQueriesContext(connections["ticketing"]) as sent:
+        assert searched("fridge leaks") == {"Fridge leaks"}
+
+    # Both words are past the count of 2; "leaks" is the rarer, though the shorter.
     [read] = [query["sql"] for query in sent if "ORDER BY" in query["sql"] and "U0" in query["sql"]]
     assert """"ticketing_ticketword"."word" = 'leaks'""" in read, read
 
