@@ -91,7 +91,7 @@ def _terms(text: str) -> list[Term]:
 
 
 def _newest_matches(tickets: QuerySet[Ticket], terms: list[Term], *, most: int) -> Newest:
-    words = _rarest_first([term for term in terms if isinstance(term, str)])
+    words = sorted([term for term in terms if isinstance(term, str)], key=_rarity)
     ordered = [term for term in terms if not isinstance(term, str)] + words
     lead, others = ordered[0], ordered[1:]
     if isinstance(lead, uuid.UUID):
@@ -103,23 +103,15 @@ def _newest_matches(tickets: QuerySet[Ticket], terms: list[Term], *, most: int) 
     return _holding(tickets, lead, others, most)
 
 
-def _rarest_first(words: list[str]) -> list[str]:
-    """The words, those held by the fewest tickets first. Each word's newest tickets are read up to
+def _rarity(word: str) -> tuple[int, datetime]:
+    """Sorts the words held by the fewest tickets first. The word's newest tickets are read up to
     a count: a word below it is counted exactly; of words past it, the rarer one's newest tickets
     reach further back in time, so the word whose last ticket counted is the oldest comes first."""
-    held_by = {
-        word: _tickets_holding(word)[:WORD_TICKETS_COUNTED].aggregate(
-            count=Count("*"), reach=Min("submitted_at")
-        )
-        for word in words
-    }
-
-    def rarity(word: str) -> tuple[int, datetime]:
-        held = held_by[word]
-        # A word no ticket holds reaches no time; it leads, and the search reads nothing.
-        return held["count"], held["reach"] or NO_TIME
-
-    return sorted(words, key=rarity)
+    held = _tickets_holding(word)[:WORD_TICKETS_COUNTED].aggregate(
+        count=Count("*"), reach=Min("submitted_at")
+    )
+    # A word no ticket holds reaches no time; it leads, and the search reads nothing.
+    return held["count"], held["reach"] or NO_TIME
 
 
 def _holding(tickets: QuerySet[Ticket], word: str, others: list[Term], most: int) -> Newest:

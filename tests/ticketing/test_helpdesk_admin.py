@@ -101,6 +101,15 @@ def searched(text: str) -> set[str]:
     return {ticket.title for ticket in found.tickets}
 
 
+def matches_read(text: str) -> str:
+    """The statement that reads the search's matches along its leading word's rows, the search
+    having found the one ticket titled "Fridge leaks"."""
+    with CaptureQueriesContext(connections["ticketing"]) as sent:
+        assert searched(text) == {"Fridge leaks"}
+    [read] = [query["sql"] for query in sent if "ORDER BY" in query["sql"] and "U0" in query["sql"]]
+    return read
+
+
 def test_every_word_must_match_the_title_the_description_or_the_customers_name():
     TicketFactory(title="Laptop fan", customer_name="Grace Hopper", description="Loud.")
     TicketFactory(title="Laptop screen", customer_name="Alan Turing", description="Dark.")
@@ -151,11 +160,7 @@ def test_a_search_reads_the_tickets_of_its_rarest_word():
     TicketFactory.create_batch(3, title="Fridge warm")
     TicketFactory(title="Fridge leaks")
 
-    with CaptureQueriesContext(connections["ticketing"]) as sent:
-        assert searched("fridge leaks") == {"Fridge leaks"}
-
-    [read] = [query["sql"] for query in sent if "ORDER BY" in query["sql"] and "U0" in query["sql"]]
-    assert """"ticketing_ticketword"."word" = 'leaks'""" in read, read
+    assert """"ticketing_ticketword"."word" = 'leaks'""" in matches_read("fridge leaks")
 
 
 def test_of_words_past_the_count_the_one_whose_newest_tickets_reach_further_back_leads(
@@ -168,12 +173,8 @@ def test_of_words_past_the_count_the_one_whose_newest_tickets_reach_further_back
     for days in (1, 10, 20):
         TicketFactory(title="Fridge leaks", submitted_at=now - timedelta(days=days))
 
-    with CaptureQueriesContext(connections["ticketing"]) as sent:
-        assert searched("fridge leaks") == {"Fridge leaks"}
-
     # Both words are past the count of 2; "leaks" is the rarer, though the shorter.
-    [read] = [query["sql"] for query in sent if "ORDER BY" in query["sql"] and "U0" in query["sql"]]
-    assert """"ticketing_ticketword"."word" = 'leaks'""" in read, read
+    assert """"ticketing_ticketword"."word" = 'leaks'""" in matches_read("fridge leaks")
 
 
 def test_the_migration_writes_the_words_of_the_tickets_taken_in_before():
