@@ -97,7 +97,11 @@ class Payment(models.Model):
                 condition=models.Q(status__in=PaymentStatus.values), name="payment_status_known"
             ),
         ]
-        indexes = [models.Index(fields=["period", "status"])]
+        indexes = [
+            models.Index(fields=["period", "status"]),
+            # The admin's list, newest first, a page at a time among millions.
+            models.Index(fields=["-created_at", "-id"], name="payment_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.period}: {self.amount} {self.currency} ({self.status})"

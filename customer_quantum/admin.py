@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.admin_lists import LargeTableAdmin
 from config.durations import human_duration
 from customer_quantum.forms import TicketForm
 from customer_quantum.models import (
@@ -23,10 +24,13 @@ from messaging.admin import NoEditing, ViewOnly
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(LargeTableAdmin):
     list_display = ["name", "email", "user_id", "created_at", "file_ticket_link"]
-    search_fields = ["name", "email", "=user_id"]
-    date_hierarchy = "created_at"
+    search_keys = ["id", "email", "user_id"]
+    search_help_text = (
+        "A customer id, an e-mail address or a user id. A customer's name: the helpdesk's ticket "
+        "search finds their tickets, with their customer id."
+    )
 
     @admin.display(description="helpdesk")
     def file_ticket_link(self, customer: Customer) -> str:
@@ -76,12 +80,15 @@ class CardSummaryAdmin(NoEditing, admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(LargeTableAdmin):
     list_display = ["title", "customer", "device_category", "priority", "status", "submitted_at"]
     list_filter = ["status", "priority", "device_category"]
-    search_fields = ["=id", "title", "customer__name", "customer__email"]
+    search_keys = ["id", "customer_id", "customer__email"]
+    search_help_text = (
+        "A ticket id, a customer id or a customer's e-mail address. Words of a title or a name: "
+        "the helpdesk's ticket search."
+    )
     list_select_related = ["customer"]
-    date_hierarchy = "submitted_at"
     readonly_fields = ["id", "status", "status_changed_at"]
 
 

@@ -1,7 +1,22 @@
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
 
+from config.admin_lists import LargeTableAdmin
 from identity.models import ApiToken
 from messaging.admin import NoEditing
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(LargeTableAdmin, auth_admin.UserAdmin):
+    """Django's own, for the accounts of a million customers: counted up to a limit, and found by
+    their keys rather than by reading every account."""
+
+    search_keys = ["id", "username"]
+    search_help_text = "A user id or a username."
 
 
 @admin.register(ApiToken)

@@ -1,10 +1,8 @@
-from functools import cached_property
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
-from django.core.paginator import Paginator
 
+from config.admin_lists import CountingUpTo, LargeTableAdmin
 from message_contracts.tickets import DeviceCategory
 from messaging.admin import NoEditing
 from ticketing import selectors
@@ -111,30 +109,15 @@ class AssignmentInline(admin.TabularInline):
         return False
 
 
-# The most tickets the list without a search counts; past it, the page says "more than" this many.
-LIST_COUNTED_MOST = 1_000
-
-
-class CountingUpTo(Paginator):
-    """Counts the tickets listed only up to a limit: counting millions would read them all for a
-    figure nobody pages through. Past it, the pages stop there and the page says "more than". A
-    search counts its matches itself, up to the page shown (`tickets_search`)."""
+class HelpdeskCounting(CountingUpTo):
+    """The list counts up to the limit; a search counts its matches itself, up to the page shown
+    (`tickets_search`)."""
 
     def __init__(self, *args, found: selectors.TicketsFound | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.limit = LIST_COUNTED_MOST
         if found is not None and found.count is not None:
             self.count = found.count
             self.limit = found.most
-
-    @cached_property
-    def count(self) -> int:
-        # Sliced, the count keeps the list's ordering, so it walks an index and stops at the limit.
-        return self.object_list[: self.limit + 1].count()
-
-    @property
-    def count_reached_limit(self) -> bool:
-        return self.count > self.limit
 
 
 def page_asked(request) -> int:
@@ -196,7 +179,7 @@ class TicketAdmin(admin.ModelAdmin):
         return found.tickets, False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return CountingUpTo(
+        return HelpdeskCounting(
             queryset,
             per_page,
             orphans,
@@ -241,12 +224,12 @@ class ExpertAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(NoEditing, admin.ModelAdmin):
+class AssignmentAdmin(NoEditing, LargeTableAdmin):
     list_display = ["ticket", "expert", "status", "assigned_at", "expected_arrival"]
     list_filter = ["status"]
-    search_fields = ["=ticket__id", "ticket__title", "expert__name"]
+    search_keys = ["ticket_id", "expert_id", "expert__user_id"]
+    search_help_text = "A ticket id, an expert id or an expert's user id."
     list_select_related = ["ticket", "expert"]
-    date_hierarchy = "assigned_at"
 
 
 @admin.register(UnassignedTicketAlert)

@@ -223,6 +223,8 @@ class Assignment(models.Model):
             models.Index(fields=["expert", "status"]),
             # An expert's assignment list, a page at a time, newest first.
             models.Index(fields=["expert", "-assigned_at"], name="assignment_expert_newest"),
+            # The admin's list, newest first, a page at a time among millions.
+            models.Index(fields=["-assigned_at", "-id"], name="assignment_newest_first"),
         ]
         constraints = [
             # The database, not the job's care, guarantees no ticket is ever assigned twice.

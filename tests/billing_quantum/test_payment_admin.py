@@ -4,10 +4,12 @@ number; the list shows it queued, then its outcome. No page shows a card number.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from billing_quantum.models import Card, Invoice, PaymentAlert, SimulatedProviderCharge
 from tests.billing_quantum.conftest import active_card_add
@@ -30,9 +32,10 @@ def billed(account_to_bill, month_billed):
     "page",
     [
         "/admin/billing_quantum/payment/",
-        "/admin/billing_quantum/payment/?status__exact=declined&q=Customer+8",
+        "/admin/billing_quantum/payment/?status__exact=declined&q=8",
+        f"/admin/billing_quantum/payment/?period={PERIOD}",
         "/admin/billing_quantum/invoice/",
-        "/admin/billing_quantum/invoice/?q=2026",
+        "/admin/billing_quantum/invoice/?q=8",
         "/admin/billing_quantum/paymentalert/",
         "/admin/billing_quantum/paymentalert/?state=open",
         "/admin/billing_quantum/paymentrun/",
@@ -172,3 +175,19 @@ def test_retrying_needs_its_own_permission(client, billed):
 
     assert forged.status_code == 200
     assert PaymentAlert.objects.get().retry_requested_at is None
+
+
+def test_payments_are_filtered_by_a_month_offered_back_from_the_month_just_ended(
+    admin_client, billed
+):
+    listed = admin_client.get("/admin/billing_quantum/payment/", {"period": PERIOD})
+    other_month = admin_client.get("/admin/billing_quantum/payment/", {"period": "2026-09"})
+
+    assert len(listed.context["cl"].result_list) == 2
+    assert len(other_month.context["cl"].result_list) == 0
+    offered = [
+        choice["display"]
+        for choice in listed.context["cl"].filter_specs[1].choices(listed.context["cl"])
+    ]
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert offered[1] == last_month

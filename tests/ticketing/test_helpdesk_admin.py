@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from config import admin_lists
 from tests.ticketing.factories import ExpertFactory, TicketFactory
-from ticketing import admin as ticketing_admin
 from ticketing import selectors as ticketing_selectors
 from ticketing.admin import TicketAdmin
 from ticketing.jobs import tickets_assign
@@ -233,7 +233,7 @@ def test_the_customers_words_are_not_edited_in_ticketing(admin_client):
 
 
 def test_without_a_search_the_list_counts_up_to_the_limit(admin_client, monkeypatch):
-    monkeypatch.setattr(ticketing_admin, "LIST_COUNTED_MOST", 2)
+    monkeypatch.setattr(admin_lists, "LIST_COUNTED_MOST", 2)
     TicketFactory.create_batch(3, title="Fridge warm")
 
     assert "more than 2 tickets" in admin_client.get(TICKETS).content.decode()
