@@ -38,9 +38,9 @@ class CountingUpTo(Paginator):
 class LargeTableAdmin(admin.ModelAdmin):
     """A list that stays fast at millions of rows. Its ordering needs an index; its filters must
     not offer a column's every value (a field with choices, or a `SimpleListFilter` that knows
-    its few values without reading the table); and a search finds rows by `search_keys`: the term compared exactly, as
-    each key's own type, with each key that can hold it (a name is found in the helpdesk's
-    search, which has its own index of words)."""
+    its few values without reading the table); and a search finds rows by `search_keys`: the
+    term compared exactly, as each key's own type, with each key that can hold it (a name is
+    found in the helpdesk's search, which has its own index of words)."""
 
     show_full_result_count = False
     paginator = CountingUpTo

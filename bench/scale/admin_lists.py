@@ -37,12 +37,13 @@ def main() -> None:
     from django.urls import reverse
 
     from bench.scale.plans import probe
+    from bench.scale.prepare import PROBE_HOST
     from config.admin_lists import LargeTableAdmin
 
     staff, _ = get_user_model().objects.get_or_create(
         username="bench-admin-lists", defaults={"is_staff": True, "is_superuser": True}
     )
-    client = Client(HTTP_HOST="127.0.0.1")
+    client = Client(HTTP_HOST=PROBE_HOST)
     client.force_login(staff)
     print("| list | search | statements | ms | tables read whole |\n|---|---|---:|---:|---|")
     scanned = False
