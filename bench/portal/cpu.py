@@ -24,7 +24,7 @@ def _busy(times) -> float:
     )
 
 
-def _tree(pid: int | None) -> float | None:
+def process_tree_seconds(pid: int | None) -> float | None:
     if pid is None:
         return None
     try:
@@ -68,11 +68,14 @@ def reading(system: BenchSystem, broker: RedisServer) -> dict[str, float]:
     parts = {
         # This process reaps the load generator, and nothing else, while a phase runs.
         "load generator": own.children_user + own.children_system,
-        "web": _tree(system.web.pid if system.web else None),
-        "beat": _tree(system.scheduler.pid if system.scheduler else None),
-        "PostgreSQL": _tree(_postgresql_server()),
-        "Redis": _tree(broker.process.pid),
-        **{f"{quantum} worker": _tree(worker.pid) for quantum, worker in system.workers.items()},
+        "web": process_tree_seconds(system.web.pid if system.web else None),
+        "beat": process_tree_seconds(system.scheduler.pid if system.scheduler else None),
+        "PostgreSQL": process_tree_seconds(_postgresql_server()),
+        "Redis": process_tree_seconds(broker.process.pid),
+        **{
+            f"{quantum} worker": process_tree_seconds(worker.pid)
+            for quantum, worker in system.workers.items()
+        },
         "machine": _machine_busy(),
     }
     return {part: seconds for part, seconds in parts.items() if seconds is not None}

@@ -413,56 +413,85 @@ def split_cost_round(run: Run, number: int) -> None:
 
 
 NOOP_QUEUE = "bench-noop"
+# The quanta's workers run prefork (a killed child costs only its message); the others are the
+# issue's lever of "the worker's pool", measured beside it.
+PRODUCT_POOL = "prefork"
+WORKER_POOLS = (PRODUCT_POOL, "threads", "solo")
 
 
 def one_worker_rates(run: Run) -> None:
     """Issue 18's third reference: Celery's raw rate for a task that does nothing, on the same
     broker and with the quanta workers' command and pool, against the rate at which one such
     worker process applies a burst of messages queued for its quantum (TicketCreated, stored and
-    handed over by the customer quantum's ticket service while ticketing's worker is stopped)."""
+    handed over by the customer quantum's ticket service while ticketing's worker is stopped).
+    Both again with each other pool, with the worker's own CPU per task."""
+    burst = run.options.burst
+    by_pool = {}
+    for pool in WORKER_POOLS:
+        print(
+            f"one worker's rates, {pool}: {burst:,} no-op tasks, then {burst:,} messages",
+            flush=True,
+        )
+        by_pool[pool] = {**noop_burst(run, pool), **message_burst(run, pool)}
+        print(f"    {by_pool[pool]}", flush=True)
+    run.worker_rates = {"burst": burst, **by_pool[PRODUCT_POOL], "pools": by_pool}
+
+
+def noop_burst(run: Run, pool: str) -> dict[str, float]:
     from celery import current_app
 
     from bench.portal.tasks import NOOP
+
+    for _ in range(run.options.burst):
+        current_app.send_task(NOOP, queue=NOOP_QUEUE)
+    seconds, cpu_seconds = one_worker_through(
+        run, NOOP_QUEUE, pool, lambda: queue_length(NOOP_QUEUE) == 0
+    )
+    return rates("noop", run.options.burst, seconds, cpu_seconds)
+
+
+def message_burst(run: Run, pool: str) -> dict[str, float]:
     from customer_quantum.models import Customer
     from customer_quantum.services.tickets import ticket_submit
     from messaging.models import InboxMessage
 
     system, options = run.system, run.options
-    burst = options.burst
-    print(f"one worker's rates: {burst:,} no-op tasks, then {burst:,} messages", flush=True)
-    for _ in range(burst):
-        current_app.send_task(NOOP, queue=NOOP_QUEUE)
-    noop_seconds = seconds_for_one_worker(run, NOOP_QUEUE, lambda: queue_length(NOOP_QUEUE) == 0)
-
     customer = Customer.objects.first()
     since = datetime.now(UTC)
-    for number in range(burst):
+    for number in range(options.burst):
         ticket_submit(customer=customer, title=f"Burst ticket {number}", device_category="phone")
     applied = InboxMessage.objects.using("ticketing").filter(
         type="TicketCreated", first_received_at__gte=since, applied_at__isnull=False
     )
-    message_seconds = seconds_for_one_worker(run, "ticketing", lambda: applied.count() >= burst)
+    seconds, cpu_seconds = one_worker_through(
+        run, "ticketing", pool, lambda: applied.count() >= options.burst
+    )
     # Its handler's own messages to analytics, and the confirmations (the scheduler's sweeps).
     system.start_workers(("customer", "ticketing", "analytics"))
     system.start_scheduler()
     wait_drained(options.recovery_timeout, since=since.timestamp())
     system.stop()
-    run.worker_rates = {
-        "burst": burst,
-        "noop_per_second": round(burst / noop_seconds, 1),
-        "messages_per_second": round(burst / message_seconds, 1),
+    return rates("messages", options.burst, seconds, cpu_seconds)
+
+
+def rates(what: str, tasks: int, seconds: float, cpu_seconds: float) -> dict[str, float]:
+    return {
+        f"{what}_per_second": round(tasks / seconds, 1),
+        f"{what}_worker_cpu_ms": round(cpu_seconds * 1000 / tasks, 2),
     }
-    print(f"    {run.worker_rates}", flush=True)
 
 
-def seconds_for_one_worker(run: Run, queue: str, done) -> float:
-    """How long one worker of `queue`, started once the queue is filled, takes until `done`."""
-    run.system.start_workers((queue,))
-    started = time.monotonic()
+def one_worker_through(run: Run, queue: str, pool: str, done) -> tuple[float, float]:
+    """Seconds, and the worker's own CPU seconds (its process and its pool's), that one worker of
+    `queue`, started once the queue is filled, takes until `done`."""
+    run.system.start_workers((queue,), pool=pool)
+    worker = run.system.workers[queue]
+    started, cpu_started = time.monotonic(), cpu.process_tree_seconds(worker.pid)
     wait_until(done, timeout=run.options.drain_timeout, what=f"{queue} is worked through")
     seconds = time.monotonic() - started
+    cpu_seconds = cpu.process_tree_seconds(worker.pid) - cpu_started
     run.system.stop_workers((queue,))
-    return seconds
+    return seconds, cpu_seconds
 
 
 def queue_length(queue: str) -> int:

@@ -237,7 +237,7 @@ def markdown(outcome: dict) -> str:
         if commands := row.get("broker_commands_per_request"):
             names = ", ".join(f"{name} {share:g}" for name, share in commands.items())
             lines.append(f"- {row['delivery']} {row['scenario']} {row['workload']}: {names}")
-    lines += ["", *cpu_table(phases)]
+    lines += ["", *cpu_table(phases), *pools_table(outcome.get("worker_rates"))]
     lines += ["", "Hot path, one at a time (statements per database, broker round trips):", ""]
     for what, figures in outcome["hot_path"].items():
         statements = "; ".join(
@@ -266,6 +266,32 @@ def cpu_table(phases: list[dict]) -> list[str]:
             cells = [scenario_of(row), row["workload"], row["delivery"]]
             cells += [figures.get(part, "—") for part in CPU_PARTS]
             lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    return lines
+
+
+def pools_table(rates: dict | None) -> list[str]:
+    """One worker's rates and its own CPU per task (its process and its pool's), by Celery pool."""
+    if not rates or "pools" not in rates:
+        return []
+    lines = [
+        "",
+        f"One worker, bursts of {rates['burst']:,}, by pool (the quanta's workers run prefork):",
+        "",
+        "| pool | no-op tasks/s | worker CPU per no-op, ms | TicketCreated applied/s | "
+        "worker CPU per message, ms | messages ÷ no-op |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for pool, figures in rates["pools"].items():
+        applied = ratio(figures["messages_per_second"], figures["noop_per_second"])
+        cells = [
+            pool,
+            figures["noop_per_second"],
+            figures["noop_worker_cpu_ms"],
+            figures["messages_per_second"],
+            figures["messages_worker_cpu_ms"],
+            applied,
+        ]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     return lines
 
 

@@ -194,7 +194,9 @@ class BenchSystem:
         ).start()
         self.web.wait_until_ready(self._web_answers, timeout=START_TIMEOUT_SECONDS, what="answers")
 
-    def start_workers(self, quanta: tuple[str, ...] = QUANTA, **extra_env: str) -> None:
+    def start_workers(
+        self, quanta: tuple[str, ...] = QUANTA, *, pool: str = "prefork", **extra_env: str
+    ) -> None:
         started = []
         for quantum in quanta:
             self.workers[quantum] = self._process(
@@ -203,6 +205,7 @@ class BenchSystem:
                     str(BIN / "celery"),
                     *["-A", "config", "worker", "--loglevel", "INFO"],
                     *("--queues", quantum, "--concurrency", str(self.worker_concurrency)),
+                    *("--pool", pool),
                     f"--hostname={quantum}-{uuid.uuid4().hex[:8]}@%h",
                 ],
                 {**extra_env, **(self.billing_card_keys if quantum == "billing" else {})},

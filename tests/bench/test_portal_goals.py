@@ -2,7 +2,7 @@
 moved by a third on this machine, so a single lucky or unlucky round must not decide a goal."""
 
 from bench.portal.load import WITHOUT_MESSAGE
-from bench.portal.report import goals
+from bench.portal.report import goals, pools_table
 
 
 def row(number: int, scenario: str, delivery: str, workload: str, **figures) -> dict:
@@ -79,3 +79,29 @@ def test_one_worker_applies_messages_against_celerys_own_rate_for_a_task_that_do
     rate = goal_named(goals(measured), "one worker process")
 
     assert (rate["measured"], rate["met"]) == (0.38, False)
+
+
+def test_each_pools_rates_are_tabled_beside_the_products():
+    rates = {
+        "burst": 1_000,
+        "pools": {
+            "prefork": {
+                "noop_per_second": 800.0,
+                "noop_worker_cpu_ms": 1.1,
+                "messages_per_second": 200.0,
+                "messages_worker_cpu_ms": 3.4,
+            },
+            "solo": {
+                "noop_per_second": 1000.0,
+                "noop_worker_cpu_ms": 0.9,
+                "messages_per_second": 300.0,
+                "messages_worker_cpu_ms": 3.0,
+            },
+        },
+    }
+
+    table = pools_table(rates)
+
+    assert "| prefork | 800.0 | 1.1 | 200.0 | 3.4 | 0.25 |" in table
+    assert "| solo | 1000.0 | 0.9 | 300.0 | 3.0 | 0.3 |" in table
+    assert pools_table(None) == []
