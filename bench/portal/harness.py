@@ -413,10 +413,8 @@ def split_cost_round(run: Run, number: int) -> None:
 
 
 NOOP_QUEUE = "bench-noop"
-# The quanta's workers run prefork (a killed child costs only its message); the others are the
-# issue's lever of "the worker's pool", measured beside it.
-PRODUCT_POOL = "prefork"
-WORKER_POOLS = (PRODUCT_POOL, "threads", "solo")
+# Issue 18's lever of "the worker's pool": the product's (CELERY_WORKER_POOL) and the others.
+WORKER_POOLS = ("threads", "prefork", "solo")
 
 
 def one_worker_rates(run: Run) -> None:
@@ -425,6 +423,8 @@ def one_worker_rates(run: Run) -> None:
     worker process applies a burst of messages queued for its quantum (TicketCreated, stored and
     handed over by the customer quantum's ticket service while ticketing's worker is stopped).
     Both again with each other pool, with the worker's own CPU per task."""
+    from django.conf import settings
+
     burst = run.options.burst
     by_pool = {}
     for pool in WORKER_POOLS:
@@ -434,7 +434,8 @@ def one_worker_rates(run: Run) -> None:
         )
         by_pool[pool] = {**noop_burst(run, pool), **message_burst(run, pool)}
         print(f"    {by_pool[pool]}", flush=True)
-    run.worker_rates = {"burst": burst, **by_pool[PRODUCT_POOL], "pools": by_pool}
+    product = settings.CELERY_WORKER_POOL
+    run.worker_rates = {"burst": burst, "pool": product, **by_pool[product], "pools": by_pool}
 
 
 def noop_burst(run: Run, pool: str) -> dict[str, float]:
@@ -484,7 +485,7 @@ def rates(what: str, tasks: int, seconds: float, cpu_seconds: float) -> dict[str
 def one_worker_through(run: Run, queue: str, pool: str, done) -> tuple[float, float]:
     """Seconds, and the worker's own CPU seconds (its process and its pool's), that one worker of
     `queue`, started once the queue is filled, takes until `done`."""
-    run.system.start_workers((queue,), pool=pool)
+    run.system.start_workers((queue,), CELERY_WORKER_POOL=pool)
     worker = run.system.workers[queue]
     started, cpu_started = time.monotonic(), cpu.process_tree_seconds(worker.pid)
     wait_until(done, timeout=run.options.drain_timeout, what=f"{queue} is worked through")

@@ -167,7 +167,7 @@ def goals(outcome: dict) -> list[dict]:
             "≥ 0.5",
             applied is not None and applied >= 0.5,
             f"{rates['messages_per_second']} TicketCreated/s against {rates['noop_per_second']} "
-            "no-op tasks/s",
+            f"no-op tasks/s ({rates['pool']} pool)",
         )
     return found
 
@@ -275,7 +275,8 @@ def pools_table(rates: dict | None) -> list[str]:
         return []
     lines = [
         "",
-        f"One worker, bursts of {rates['burst']:,}, by pool (the quanta's workers run prefork):",
+        f"One worker, bursts of {rates['burst']:,}, by pool (the quanta's workers run "
+        f"{rates['pool']}):",
         "",
         "| pool | no-op tasks/s | worker CPU per no-op, ms | TicketCreated applied/s | "
         "worker CPU per message, ms | messages ÷ no-op |",

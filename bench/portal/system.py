@@ -194,9 +194,8 @@ class BenchSystem:
         ).start()
         self.web.wait_until_ready(self._web_answers, timeout=START_TIMEOUT_SECONDS, what="answers")
 
-    def start_workers(
-        self, quanta: tuple[str, ...] = QUANTA, *, pool: str = "prefork", **extra_env: str
-    ) -> None:
+    def start_workers(self, quanta: tuple[str, ...] = QUANTA, **extra_env: str) -> None:
+        """`CELERY_WORKER_POOL` in `extra_env` runs them on another pool than the product's."""
         started = []
         for quantum in quanta:
             self.workers[quantum] = self._process(
@@ -205,7 +204,6 @@ class BenchSystem:
                     str(BIN / "celery"),
                     *["-A", "config", "worker", "--loglevel", "INFO"],
                     *("--queues", quantum, "--concurrency", str(self.worker_concurrency)),
-                    *("--pool", pool),
                     f"--hostname={quantum}-{uuid.uuid4().hex[:8]}@%h",
                 ],
                 {**extra_env, **(self.billing_card_keys if quantum == "billing" else {})},

@@ -72,6 +72,7 @@ def test_one_worker_applies_messages_against_celerys_own_rate_for_a_task_that_do
     measured = outcome(product_cpu=[21.0])
     measured["worker_rates"] = {
         "burst": 10_000,
+        "pool": "threads",
         "noop_per_second": 800.0,
         "messages_per_second": 300.0,
     }
@@ -79,11 +80,13 @@ def test_one_worker_applies_messages_against_celerys_own_rate_for_a_task_that_do
     rate = goal_named(goals(measured), "one worker process")
 
     assert (rate["measured"], rate["met"]) == (0.38, False)
+    assert rate["beside"] == "300.0 TicketCreated/s against 800.0 no-op tasks/s (threads pool)"
 
 
 def test_each_pools_rates_are_tabled_beside_the_products():
     rates = {
         "burst": 1_000,
+        "pool": "solo",
         "pools": {
             "prefork": {
                 "noop_per_second": 800.0,
@@ -102,6 +105,7 @@ def test_each_pools_rates_are_tabled_beside_the_products():
 
     table = pools_table(rates)
 
+    assert "One worker, bursts of 1,000, by pool (the quanta's workers run solo):" in table
     assert "| prefork | 800.0 | 1.1 | 200.0 | 3.4 | 0.25 |" in table
     assert "| solo | 1000.0 | 0.9 | 300.0 | 3.0 | 0.3 |" in table
     assert pools_table(None) == []
