@@ -7,9 +7,9 @@ noticing soon which ones the broker no longer has:
 
 - a restarted broker (its `run_id` changed since the quantum's last sweep) may have lost anything
   handed over before: every unconfirmed message is handed over again;
-- a receiver whose queue is empty and which holds nothing can have no copy of a message still
-  unconfirmed after the grace period: that message was never handed over (its sender died between
-  commit and hand-over) or was lost, and is handed over again;
+- a receiver with no delivery queued or in hand (its periodic jobs aside) can have no copy of a
+  message still unconfirmed after the grace period: that message was never handed over (its
+  sender died between commit and hand-over) or was lost, and is handed over again;
 - a worker that starts puts back in its queue what a killed worker of the same queue left parked,
   unless a live worker holds it.
 
@@ -30,6 +30,11 @@ UNACKED_INDEX = "unacked_index"
 # A hash, not plain keys: the transport prefixes HGET/HSET with the configured key prefix, not GET.
 BROKER_RUNS_SEEN = "messaging:broker-run-seen"
 HOLDERS_ANSWER_SECONDS = 1.0
+# The task that carries a message to its receiver (messaging/tasks.py), the only kind whose copy a
+# receiver's queue can hold.
+DELIVERY_TASK = "messaging.deliver"
+# A receiver's queue holds a few periodic jobs when idle; past this many entries it is busy anyway.
+QUEUE_READ_AT_MOST = 100
 
 
 def _redis_client(connection):
@@ -70,15 +75,35 @@ def _parked(client) -> list[tuple[bytes, float, dict, str]]:
     return parked
 
 
+def _is_delivery(message: dict) -> bool:
+    return message.get("headers", {}).get("task") == DELIVERY_TASK
+
+
+def _delivery_waiting(client, queue: str) -> bool:
+    """Whether a delivery waits in the queue; a long queue is taken to hold one unread."""
+    if client.llen(queue) > QUEUE_READ_AT_MOST:
+        return True
+    # LRANGE is not among the commands the transport's client prefixes.
+    key = getattr(client, "global_keyprefix", "") + queue
+    return any(
+        _is_delivery(json.loads(raw)) for raw in client.lrange(key, 0, QUEUE_READ_AT_MOST - 1)
+    )
+
+
 def idle_queues(queues: Iterable[str]) -> set[str]:
-    """The queues with nothing waiting and nothing taken by a worker."""
+    """The queues with no delivery waiting and none taken by a worker. A queue's periodic jobs
+    (its quantum's sweep, scheduled at the same tick as every other quantum's) do not count: none
+    is a copy of a message, and the receiver's sweep in hand made its queue look busy at nearly
+    every look of the sender's, so a lost message waited up to a minute instead of seconds."""
     queues = set(queues)
     with current_app.pool.acquire(block=True) as connection:
         client = _redis_client(connection)
         if client is None:
             return set()
-        busy = {routing_key for _, _, _, routing_key in _parked(client)}
-        return {queue for queue in queues - busy if client.llen(queue) == 0}
+        busy = {
+            routing_key for _, _, message, routing_key in _parked(client) if _is_delivery(message)
+        }
+        return {queue for queue in queues - busy if not _delivery_waiting(client, queue)}
 
 
 def orphans_requeue(queues: Iterable[str], *, taken_before: float) -> int:

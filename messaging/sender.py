@@ -182,7 +182,7 @@ class Sender:
         envelope = self.envelope(row)
         try:
             current_app.send_task(
-                "messaging.deliver",
+                broker.DELIVERY_TASK,
                 args=[row.receiver, envelope.model_dump(mode="json")],
                 # Lets the receiver apply it without counting the delivery first (issue 18).
                 kwargs={"first_hand_over": first_hand_over},

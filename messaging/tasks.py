@@ -26,7 +26,7 @@ DATABASE_AWAY_RETRY_MAX_SECONDS = 2.0
 
 # max_retries=None here, not on retry(): there it means "the task's default", three.
 @shared_task(
-    name="messaging.deliver",
+    name=broker.DELIVERY_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
