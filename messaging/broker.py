@@ -80,13 +80,13 @@ def _is_delivery(message: dict) -> bool:
 
 
 def _delivery_waiting(client, queue: str) -> bool:
-    """Whether a delivery waits in the queue; a long queue is taken to hold one unread."""
-    if client.llen(queue) > QUEUE_READ_AT_MOST:
-        return True
+    """Whether a delivery waits in the queue; a long queue is taken to hold one unread. One read
+    of the queue's head, one past the limit, answers both."""
     # LRANGE is not among the commands the transport's client prefixes.
     key = getattr(client, "global_keyprefix", "") + queue
-    return any(
-        _is_delivery(json.loads(raw)) for raw in client.lrange(key, 0, QUEUE_READ_AT_MOST - 1)
+    waiting = client.lrange(key, 0, QUEUE_READ_AT_MOST)
+    return len(waiting) > QUEUE_READ_AT_MOST or any(
+        _is_delivery(json.loads(raw)) for raw in waiting
     )
 
 

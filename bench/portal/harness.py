@@ -413,7 +413,7 @@ def split_cost_round(run: Run, number: int) -> None:
 
 
 NOOP_QUEUE = "bench-noop"
-# Issue 18's lever of "the worker's pool": the product's (CELERY_WORKER_POOL) and the others.
+# Issue 18's lever of "the worker's pool": measured beside the product's (CELERY_WORKER_POOL).
 WORKER_POOLS = ("threads", "prefork", "solo")
 
 
@@ -426,15 +426,16 @@ def one_worker_rates(run: Run) -> None:
     from django.conf import settings
 
     burst = run.options.burst
+    product = settings.CELERY_WORKER_POOL
     by_pool = {}
-    for pool in WORKER_POOLS:
+    # The product's first, whichever it is; each pool once.
+    for pool in dict.fromkeys((product, *WORKER_POOLS)):
         print(
             f"one worker's rates, {pool}: {burst:,} no-op tasks, then {burst:,} messages",
             flush=True,
         )
         by_pool[pool] = {**noop_burst(run, pool), **message_burst(run, pool)}
         print(f"    {by_pool[pool]}", flush=True)
-    product = settings.CELERY_WORKER_POOL
     run.worker_rates = {"burst": burst, "pool": product, **by_pool[product], "pools": by_pool}
 
 

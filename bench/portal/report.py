@@ -271,7 +271,7 @@ def cpu_table(phases: list[dict]) -> list[str]:
 
 def pools_table(rates: dict | None) -> list[str]:
     """One worker's rates and its own CPU per task (its process and its pool's), by Celery pool."""
-    if not rates or "pools" not in rates:
+    if not rates:
         return []
     lines = [
         "",
