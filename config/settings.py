@@ -315,6 +315,9 @@ if _billing_card_keys_file := env("BILLING_CARD_KEYS_FILE", default=""):
 MESSAGING_QUANTA = QUANTA
 # Messaging: a quantum's outbox is swept for messages the fast path could not hand to the broker.
 MESSAGING_MAX_DELIVERIES = env.int("MESSAGING_MAX_DELIVERIES", default=5)
+# A worker applying a message's first delivery takes the first deliveries queued behind it, up to
+# this many in all, and applies them in one transaction; 1 applies each on its own.
+MESSAGING_APPLY_TOGETHER = env.int("MESSAGING_APPLY_TOGETHER", default=50)
 MESSAGING_RETRY_BASE_SECONDS = env.float("MESSAGING_RETRY_BASE_SECONDS", default=1.0)
 MESSAGING_RETRY_MAX_SECONDS = env.float("MESSAGING_RETRY_MAX_SECONDS", default=300.0)
 # Each sweep also sends the quantum's confirmations, so it bounds how long a healed message waits

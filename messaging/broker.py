@@ -13,13 +13,17 @@ noticing soon which ones the broker no longer has:
 - a worker that starts puts back in its queue what a killed worker of the same queue left parked,
   unless a live worker holds it.
 
+A worker applying a delivery that is its message's first also takes the first deliveries waiting
+right behind it, to apply them together (`first_deliveries_taken`).
+
 Each copy this sends in error is absorbed by the receiver's inbox. Other transports (the unit
 tests' in-memory one) have no such state: the functions then report nothing to heal.
 """
 
+import contextlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from celery import current_app
 
@@ -79,12 +83,15 @@ def _is_delivery(message: dict) -> bool:
     return message.get("headers", {}).get("task") == DELIVERY_TASK
 
 
+def _queue_key(client, queue: str) -> str:
+    # LRANGE is not among the commands the transport's client prefixes.
+    return getattr(client, "global_keyprefix", "") + queue
+
+
 def _delivery_waiting(client, queue: str) -> bool:
     """Whether a delivery waits in the queue; a long queue is taken to hold one unread. One read
     of the queue's head, one past the limit, answers both."""
-    # LRANGE is not among the commands the transport's client prefixes.
-    key = getattr(client, "global_keyprefix", "") + queue
-    waiting = client.lrange(key, 0, QUEUE_READ_AT_MOST)
+    waiting = client.lrange(_queue_key(client, queue), 0, QUEUE_READ_AT_MOST)
     return len(waiting) > QUEUE_READ_AT_MOST or any(
         _is_delivery(json.loads(raw)) for raw in waiting
     )
@@ -136,3 +143,86 @@ def orphans_requeue(queues: Iterable[str], *, taken_before: float) -> int:
             ", ".join(sorted(queues)),
         )
     return len(orphans)
+
+
+class TakenDeliveries:
+    """First deliveries taken from a queue beside the one a worker holds: unacknowledged, so a
+    worker killed meanwhile leaves them parked for the next one, as it leaves its own task."""
+
+    def __init__(self, messages: list) -> None:
+        self._messages = messages
+
+    @property
+    def envelopes(self) -> list[dict]:
+        return [message.decode()[0][1] for message in self._messages]
+
+    def acknowledge(self) -> None:
+        for message in self._messages:
+            message.ack()
+        self._messages = []
+
+    def put_back(self) -> None:
+        """Back in the queue marked redelivered, so they are never taken together again: each is
+        then received on its own and counted, as a message that failed with others must be."""
+        for message in self._messages:
+            message.reject(requeue=True)
+        self._messages = []
+
+
+@contextlib.contextmanager
+def first_deliveries_taken(queue: str, *, at_most: int) -> Iterator[TakenDeliveries]:
+    """Takes the deliveries at the head of `queue` that are their message's first, up to
+    `at_most` and stopping at the first that is not (a retry, a resend, a periodic job keep their
+    place). What the block does not acknowledge goes back to the queue when it ends. Takes
+    nothing from other brokers."""
+    with current_app.pool.acquire(block=True) as connection:
+        client = _redis_client(connection)
+        taken = TakenDeliveries(
+            _first_deliveries_pop(connection, client, queue, at_most) if client else []
+        )
+        try:
+            yield taken
+        finally:
+            taken.put_back()
+
+
+def _first_deliveries_pop(connection, client, queue: str, at_most: int) -> list:
+    if at_most < 1:
+        return []
+    channel = connection.default_channel
+    # The queue's head is its right end: the transport pushes on the left and pops on the right.
+    head = reversed(client.lrange(_queue_key(client, queue), -at_most, -1))
+    ready = 0
+    for raw in head:
+        if not _is_first_hand_over(channel.Message(json.loads(raw), channel=channel)):
+            break
+        ready += 1
+    popped = []
+    for _ in range(ready):
+        message = channel.basic_get(queue, no_ack=False)
+        if message is None:
+            break
+        if not _is_first_hand_over(message):
+            # Another worker of the queue took the one read meanwhile: this one goes back.
+            message.reject(requeue=True)
+            break
+        popped.append(message)
+    return popped
+
+
+def _is_first_hand_over(message) -> bool:
+    headers = message.headers or {}
+    if headers.get("task") != DELIVERY_TASK:
+        return False
+    _args, kwargs, _embed = message.decode()
+    return surely_first_delivery(
+        first_hand_over=kwargs.get("first_hand_over", False),
+        redelivered=bool(headers.get("redelivered") or message.delivery_info.get("redelivered")),
+        retries=headers.get("retries") or 0,
+    )
+
+
+def surely_first_delivery(*, first_hand_over: bool, redelivered: bool, retries: int) -> bool:
+    """Only the sender's first hand-over, neither put back by the broker nor retried, may skip the
+    delivery count: a worker killed in an uncounted delivery must not hide a poison message."""
+    return first_hand_over and not redelivered and retries == 0

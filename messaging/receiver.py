@@ -13,7 +13,7 @@ import contextlib
 import enum
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -237,6 +237,34 @@ class Receiver:
             return False
         return True
 
+    def applied_together(self, raws: Sequence[Any]) -> bool:
+        """First deliveries of several messages applied in one transaction, as `_applied_at_once`
+        applies one: their inbox rows in one statement, each handler in turn, the rows marked
+        applied in one statement. False when anything goes wrong (a message unreadable or
+        received already, a handler's error): nothing is kept, and each is received on its own,
+        where a failure is counted against its message alone."""
+        try:
+            envelopes = [Envelope.parse(raw) for raw in raws]
+            opened = [(envelope, *self._open(envelope)) for envelope in envelopes]
+            inbox = InboxMessage.objects.using(self.quantum)
+            with transaction.atomic(using=self.quantum):
+                inbox.bulk_create(
+                    InboxMessage(message_id=envelope.id, **self._new_inbox_row(envelope, 1))
+                    for envelope in envelopes
+                )
+                for envelope, message, handler in opened:
+                    with flow(envelope.correlation_id, message_id=envelope.id):
+                        handler(message)
+                inbox.filter(pk__in=[envelope.id for envelope in envelopes]).update(
+                    **self._applied_state()
+                )
+        except Exception:  # each on its own meets the error and deals with it
+            return False
+        for envelope in envelopes:
+            with flow(envelope.correlation_id, message_id=envelope.id):
+                logger.info("%s %s", envelope.type, Outcome.APPLIED)
+        return True
+
     def _uncount_delivery(self, envelope: Envelope) -> None:
         """The receiver's own database went away while applying the message: not the message's
         fault, so that delivery does not spend its budget (a database that flaps for a while
@@ -289,10 +317,14 @@ class Receiver:
     def _handled(self, inbox: models.Model, message: Message, handler: Handler) -> None:
         """Runs the handler and marks the inbox row applied and due for confirmation."""
         handler(message)
-        inbox.applied_at = timezone.now()
-        inbox.last_error = ""
-        inbox.confirmation_due = True
-        inbox.save(update_fields=["applied_at", "last_error", "confirmation_due"])
+        applied = self._applied_state()
+        for field, value in applied.items():
+            setattr(inbox, field, value)
+        inbox.save(update_fields=list(applied))
+
+    @staticmethod
+    def _applied_state() -> dict[str, Any]:
+        return {"applied_at": timezone.now(), "last_error": "", "confirmation_due": True}
 
     def _bury(
         self,

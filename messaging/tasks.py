@@ -11,7 +11,7 @@ from django.db import DatabaseError
 
 from messaging import broker
 from messaging.broker_notes import note_database_reachable, note_database_unreachable
-from messaging.endpoint import endpoint_for
+from messaging.endpoint import Endpoint, endpoint_for
 from messaging.errors import describe_error
 from messaging.job_runs import job_run_recorded
 from messaging.receiver import RetryLater, retry_delay
@@ -34,13 +34,17 @@ DATABASE_AWAY_RETRY_MAX_SECONDS = 2.0
 )
 def deliver(task, receiver: str, envelope: dict, first_hand_over: bool = False) -> None:
     request = task.request
-    first = surely_first_delivery(
+    first = broker.surely_first_delivery(
         first_hand_over=first_hand_over,
         redelivered=bool((request.delivery_info or {}).get("redelivered")),
         retries=request.retries,
     )
+    endpoint = endpoint_for(receiver)
+    if first and applied_with_those_behind(endpoint, envelope):
+        note_database_reachable(task.app, receiver)
+        return
     try:
-        endpoint_for(receiver).receive(envelope, first_delivery=first)
+        endpoint.receive(envelope, first_delivery=first)
     except RetryLater as later:
         # The budget is counted in the receiver's inbox, so Celery itself never gives up.
         note_database_reachable(task.app, receiver)
@@ -55,10 +59,25 @@ def deliver(task, receiver: str, envelope: dict, first_hand_over: bool = False) 
     note_database_reachable(task.app, receiver)
 
 
-def surely_first_delivery(*, first_hand_over: bool, redelivered: bool, retries: int) -> bool:
-    """Only the sender's first hand-over, neither put back by the broker nor retried, may skip the
-    delivery count: a worker killed in an uncounted delivery must not hide a poison message."""
-    return first_hand_over and not redelivered and retries == 0
+def applied_with_those_behind(endpoint: Endpoint, envelope: dict) -> bool:
+    """Applies a first delivery together with the first deliveries queued right behind it, in one
+    transaction (issue 18: a backlog then costs a transaction and a Celery task per batch, not per
+    message). False when none waits or applying them together fails: those taken go back to the
+    queue, to be received one by one, and this one is received on its own."""
+    if settings.MESSAGING_APPLY_TOGETHER < 2:
+        return False
+    try:
+        with broker.first_deliveries_taken(
+            endpoint.quantum, at_most=settings.MESSAGING_APPLY_TOGETHER - 1
+        ) as taken:
+            behind = taken.envelopes
+            if behind and endpoint.receiver.applied_together([envelope, *behind]):
+                taken.acknowledge()
+                logger.info("%d deliveries applied together", len(behind) + 1)
+                return True
+    except Exception as error:  # every transport raises its own kind
+        logger.warning("deliveries not taken together, one by one: %s", describe_error(error))
+    return False
 
 
 @shared_task(name="messaging.sweep_outbox", bind=True)

@@ -3,8 +3,9 @@
 import pytest
 
 from messaging import endpoint as kernel
+from messaging.broker import surely_first_delivery
 from messaging.models import DeadLetter
-from messaging.tasks import deliver, surely_first_delivery
+from messaging.tasks import deliver
 from tests.messaging.faults import always_fails
 
 pytestmark = pytest.mark.django_db(databases="__all__")
