@@ -122,6 +122,52 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
     assert TicketingTicket.objects.count() == 1
 
 
+@pytest.mark.fault("worker killed mid-batch")
+def test_a_backlog_whose_worker_was_killed_mid_batch_is_applied_once(
+    start_system: StartSystem,
+    customer_account: CustomerAccount,
+    tmp_path: Path,
+    fault_report: FaultReport,
+) -> None:
+    hold = tmp_path / "hold"
+    system = start_system(worker_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
+    worker = system.workers["ticketing"]
+    # The scheduler too: a periodic job queued amid the backlog would end the batch there.
+    system.scheduler.stop()
+    worker.stop()
+    token = customer_account.token
+    before = system.submit_tickets(token=token, count=BURST, label="Before the hang")
+    hang = system.submit_ticket(token=token, title=HANG_TITLE)
+    assert hang.status_code == 201, hang.text
+    after = system.submit_tickets(token=token, count=BURST, label="After the hang")
+    ids = {*before, hang.json()["id"], *after}
+    fault_report.watch(
+        sent=ids,
+        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+        inbox=InboxMessage.objects.using("ticketing").all(),
+    )
+
+    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
+    # The whole backlog is one batch, held in the hang ticket's handler: nothing of it committed.
+    assert not TicketingTicket.objects.filter(pk__in=ids).exists()
+    worker.kill()
+    hold.unlink()
+    worker.start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
+    system.scheduler.start()
+    fault_report.cleared()
+
+    wait_until(
+        lambda: TicketingTicket.objects.filter(pk__in=ids).count() == len(ids),
+        timeout=RECOVERY_TIMEOUT_SECONDS,
+        what="ticketing has every ticket of the batch that died with its worker",
+    )
+    wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="every message is confirmed")
+    fault_report.healed()
+    assert fault_report.count() == FaultCounts(
+        sent=len(ids), applied=len(ids), lost=0, duplicated=0
+    )
+
+
 def test_a_message_that_kills_every_worker_that_takes_it_is_still_buried(
     start_system: StartSystem, customer_account: CustomerAccount, tmp_path: Path
 ) -> None:
