@@ -12,7 +12,7 @@ from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts
 from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer, broker_dump
-from tests.integration.system import FAST_MESSAGING, StartSystem
+from tests.integration.system import FAST_MESSAGING, RunningSystem, StartSystem
 from ticketing.models import Ticket as TicketingTicket
 
 pytestmark = [
@@ -30,6 +30,18 @@ def deliveries_ended(worker_log: str, message_id: str) -> int:
     return sum(
         worker_log.count(f"messaging.deliver[{message_id}] {end}") for end in ("succeeded", "retry")
     )
+
+
+@pytest.fixture
+def hold(tmp_path: Path) -> Path:
+    return tmp_path / "hold"
+
+
+@pytest.fixture
+def system_holding(start_system: StartSystem, hold: Path) -> RunningSystem:
+    """Ticketing's handler holds a "hang" ticket while `hold` exists, so a test can kill its worker
+    there; the last-resort resend is out of reach, so only the kernel's healing can bring it."""
+    return start_system(worker_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
 
 
 def all_confirmed() -> bool:
@@ -75,13 +87,12 @@ def test_messages_a_broker_lost_with_its_data_still_arrive_once(
 
 @pytest.mark.fault("worker killed mid-handler")
 def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
-    start_system: StartSystem,
+    system_holding: RunningSystem,
+    hold: Path,
     customer_account: CustomerAccount,
-    tmp_path: Path,
     fault_report: FaultReport,
 ) -> None:
-    hold = tmp_path / "hold"
-    system = start_system(worker_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
+    system = system_holding
     worker = system.workers["ticketing"]
 
     response = system.submit_ticket(token=customer_account.token, title=HANG_TITLE)
@@ -124,13 +135,12 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
 
 @pytest.mark.fault("worker killed mid-batch")
 def test_a_backlog_whose_worker_was_killed_mid_batch_is_applied_once(
-    start_system: StartSystem,
+    system_holding: RunningSystem,
+    hold: Path,
     customer_account: CustomerAccount,
-    tmp_path: Path,
     fault_report: FaultReport,
 ) -> None:
-    hold = tmp_path / "hold"
-    system = start_system(worker_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
+    system = system_holding
     worker = system.workers["ticketing"]
     # The scheduler too: a periodic job queued amid the backlog would end the batch there.
     system.scheduler.stop()
@@ -169,13 +179,12 @@ def test_a_backlog_whose_worker_was_killed_mid_batch_is_applied_once(
 
 
 def test_a_message_that_kills_every_worker_that_takes_it_is_still_buried(
-    start_system: StartSystem, customer_account: CustomerAccount, tmp_path: Path
+    system_holding: RunningSystem, customer_account: CustomerAccount
 ) -> None:
     """The first delivery, applied in one transaction, leaves no count when its worker dies: the
     deliveries after it are redeliveries, counted before the handler runs, so the message still
     runs out of deliveries instead of killing workers for ever."""
-    hold = tmp_path / "hold"
-    system = start_system(worker_env=held_while_exists(hold), overrides=LAST_RESORT_OUT_OF_REACH)
+    system = system_holding
     worker = system.workers["ticketing"]
     most = int(FAST_MESSAGING["MESSAGING_MAX_DELIVERIES"])
 
