@@ -26,6 +26,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from celery import current_app
+from kombu.message import Message
 
 logger = logging.getLogger(__name__)
 
@@ -149,12 +150,9 @@ class TakenDeliveries:
     """First deliveries taken from a queue beside the one a worker holds: unacknowledged, so a
     worker killed meanwhile leaves them parked for the next one, as it leaves its own task."""
 
-    def __init__(self, messages: list) -> None:
-        self._messages = messages
-
-    @property
-    def envelopes(self) -> list[dict]:
-        return [message.decode()[0][1] for message in self._messages]
+    def __init__(self, taken: list[tuple[Message, dict]]) -> None:
+        self._messages = [message for message, _ in taken]
+        self.envelopes = [envelope for _, envelope in taken]
 
     def acknowledge(self) -> None:
         for message in self._messages:
@@ -187,39 +185,44 @@ def first_deliveries_taken(queue: str, *, at_most: int) -> Iterator[TakenDeliver
 
 
 def _first_deliveries_pop(connection, client, queue: str, at_most: int) -> list:
+    """The messages taken, each with its envelope, read once from the queue's head."""
     if at_most < 1:
         return []
     channel = connection.default_channel
     # The queue's head is its right end: the transport pushes on the left and pops on the right.
-    head = reversed(client.lrange(_queue_key(client, queue), -at_most, -1))
-    ready = 0
-    for raw in head:
-        if not _is_first_hand_over(channel.Message(json.loads(raw), channel=channel)):
+    ready = []
+    for raw in reversed(client.lrange(_queue_key(client, queue), -at_most, -1)):
+        message = channel.Message(json.loads(raw), channel=channel)
+        if (envelope := _first_hand_over_envelope(message)) is None:
             break
-        ready += 1
-    popped = []
-    for _ in range(ready):
+        ready.append((message.delivery_tag, envelope))
+    taken = []
+    for tag, envelope in ready:
         message = channel.basic_get(queue, no_ack=False)
         if message is None:
             break
-        if not _is_first_hand_over(message):
-            # Another worker of the queue took the one read meanwhile: this one goes back.
-            message.reject(requeue=True)
-            break
-        popped.append(message)
-    return popped
+        if message.delivery_tag != tag:
+            # Another worker of the queue took the one read meanwhile: this one is read now.
+            envelope = _first_hand_over_envelope(message)
+            if envelope is None:
+                message.reject(requeue=True)
+                break
+        taken.append((message, envelope))
+    return taken
 
 
-def _is_first_hand_over(message) -> bool:
+def _first_hand_over_envelope(message: Message) -> dict | None:
+    """The envelope a delivery carries if it is the sender's first hand-over, else None."""
     headers = message.headers or {}
     if headers.get("task") != DELIVERY_TASK:
-        return False
-    _args, kwargs, _embed = message.decode()
-    return surely_first_delivery(
+        return None
+    (_receiver, envelope), kwargs, _embed = message.decode()
+    first = surely_first_delivery(
         first_hand_over=kwargs.get("first_hand_over", False),
         redelivered=bool(headers.get("redelivered") or message.delivery_info.get("redelivered")),
         retries=headers.get("retries") or 0,
     )
+    return envelope if first else None
 
 
 def surely_first_delivery(*, first_hand_over: bool, redelivered: bool, retries: int) -> bool:

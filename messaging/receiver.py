@@ -221,33 +221,37 @@ class Receiver:
         return None
 
     def _applied_at_once(self, envelope: Envelope) -> bool:
-        """Stores the inbox row, runs the handler and marks the row applied, in one transaction.
-        False when anything goes wrong (the row exists, the handler fails): nothing is kept, and
-        the counted path decides, runs the handler again and keeps the error."""
-        try:
-            message, handler = self._open(envelope)
-            with transaction.atomic(using=self.quantum):
-                # The row first: a copy delivered meanwhile stops at its key (waiting for this
-                # transaction) before its handler runs, so a handler never runs for a duplicate.
-                inbox = InboxMessage.objects.using(self.quantum).create(
-                    message_id=envelope.id, **self._new_inbox_row(envelope, deliveries=1)
-                )
-                self._handled(inbox, message, handler)
-        except Exception:  # the counted path meets the same error and deals with it
-            return False
-        return True
+        """Applies a first delivery in one transaction. False when anything goes wrong (the row
+        exists, the handler fails): nothing is kept, and the counted path decides, runs the
+        handler again and keeps the error."""
+        return self._first_deliveries_applied([envelope])
 
     def applied_together(self, raws: Sequence[Any]) -> bool:
-        """First deliveries of several messages applied in one transaction, as `_applied_at_once`
-        applies one: their inbox rows in one statement, each handler in turn, the rows marked
-        applied in one statement. False when anything goes wrong (a message unreadable or
-        received already, a handler's error): nothing is kept, and each is received on its own,
-        where a failure is counted against its message alone."""
+        """First deliveries of several messages applied in one transaction, as a single first
+        delivery is. False when anything goes wrong (a message unreadable or received already, a
+        handler's error): nothing is kept, and each is received on its own, where a failure is
+        counted against its message alone."""
         try:
             envelopes = [Envelope.parse(raw) for raw in raws]
+        except ContractViolation:  # received on its own, it is buried
+            return False
+        if not self._first_deliveries_applied(envelopes):
+            return False
+        for envelope in envelopes:
+            with flow(envelope.correlation_id, message_id=envelope.id):
+                logger.info("%s %s", envelope.type, Outcome.APPLIED)
+        return True
+
+    def _first_deliveries_applied(self, envelopes: Sequence[Envelope]) -> bool:
+        """Stores the inbox rows in one statement, runs each handler in turn and marks the rows
+        applied in one statement, all in one transaction; False, with nothing kept, when anything
+        goes wrong."""
+        try:
             opened = [(envelope, *self._open(envelope)) for envelope in envelopes]
             inbox = InboxMessage.objects.using(self.quantum)
             with transaction.atomic(using=self.quantum):
+                # The rows first: a copy delivered meanwhile stops at its key (waiting for this
+                # transaction) before its handler runs, so a handler never runs for a duplicate.
                 inbox.bulk_create(
                     InboxMessage(message_id=envelope.id, **self._new_inbox_row(envelope, 1))
                     for envelope in envelopes
@@ -258,11 +262,8 @@ class Receiver:
                 inbox.filter(pk__in=[envelope.id for envelope in envelopes]).update(
                     **self._applied_state()
                 )
-        except Exception:  # each on its own meets the error and deals with it
+        except Exception:  # on its own, each meets the same error and deals with it
             return False
-        for envelope in envelopes:
-            with flow(envelope.correlation_id, message_id=envelope.id):
-                logger.info("%s %s", envelope.type, Outcome.APPLIED)
         return True
 
     def _uncount_delivery(self, envelope: Envelope) -> None:
