@@ -23,6 +23,7 @@ tests' in-memory one) have no such state: the functions then report nothing to h
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 
 from celery import current_app
@@ -147,24 +148,34 @@ def orphans_requeue(queues: Iterable[str], *, taken_before: float) -> int:
 
 
 class TakenDeliveries:
-    """First deliveries taken from a queue beside the one a worker holds: unacknowledged, so a
-    worker killed meanwhile leaves them parked for the next one, as it leaves its own task."""
+    """First deliveries taken from a queue beside the one a worker holds: parked unacknowledged, as
+    the transport parks the task it hands a worker, so a worker killed meanwhile leaves them for the
+    next one, as it leaves its own task."""
 
-    def __init__(self, taken: list[tuple[Message, dict]]) -> None:
-        self._messages = [message for message, _ in taken]
+    def __init__(self, connection, taken: list[tuple[str, dict]]) -> None:
+        self._connection = connection
+        self._tags = [tag for tag, _ in taken]
         self.envelopes = [envelope for _, envelope in taken]
 
     def acknowledge(self) -> None:
-        for message in self._messages:
-            message.ack()
-        self._messages = []
+        """All in one round trip: the transport acknowledges one message per command."""
+        if self._tags:
+            client = _redis_client(self._connection)
+            pipe = client.pipeline(transaction=False)
+            pipe.zrem(UNACKED_INDEX, *self._tags).hdel(UNACKED, *self._tags).execute()
+        self._tags = []
 
     def put_back(self) -> None:
         """Back in the queue marked redelivered, so they are never taken together again: each is
         then received on its own and counted, as a message that failed with others must be."""
-        for message in self._messages:
-            message.reject(requeue=True)
-        self._messages = []
+        _put_back(self._connection, self._tags)
+        self._tags = []
+
+
+def _put_back(connection, tags: list[str]) -> None:
+    client = _redis_client(connection)
+    for tag in tags:
+        connection.default_channel.qos.restore_by_tag(tag, client=client, leftmost=True)
 
 
 @contextlib.contextmanager
@@ -176,7 +187,7 @@ def first_deliveries_taken(queue: str, *, at_most: int) -> Iterator[TakenDeliver
     with current_app.pool.acquire(block=True) as connection:
         client = _redis_client(connection)
         taken = TakenDeliveries(
-            _first_deliveries_pop(connection, client, queue, at_most) if client else []
+            connection, _first_deliveries_pop(connection, client, queue, at_most) if client else []
         )
         try:
             yield taken
@@ -184,8 +195,10 @@ def first_deliveries_taken(queue: str, *, at_most: int) -> Iterator[TakenDeliver
             taken.put_back()
 
 
-def _first_deliveries_pop(connection, client, queue: str, at_most: int) -> list:
-    """The messages taken, each with its envelope, read once from the queue's head."""
+def _first_deliveries_pop(connection, client, queue: str, at_most: int) -> list[tuple[str, dict]]:
+    """The delivery tags of the messages taken, each with its envelope, read once from the queue's head. Popped and
+    parked as the transport's `basic_get` pops and parks one task, in one round trip each for the
+    whole run rather than per message."""
     if at_most < 1:
         return []
     channel = connection.default_channel
@@ -196,19 +209,43 @@ def _first_deliveries_pop(connection, client, queue: str, at_most: int) -> list:
         if (envelope := _first_hand_over_envelope(message)) is None:
             break
         ready.append((message.delivery_tag, envelope))
+    if not ready:
+        return []
+    pipe = client.pipeline(transaction=False)
+    for _ in ready:
+        pipe.rpop(queue)
+    payloads = [json.loads(raw) for raw in pipe.execute() if raw]
+    _park(client, payloads)
+    popped = [channel.Message(payload, channel=channel) for payload in payloads]
     taken = []
-    for tag, envelope in ready:
-        message = channel.basic_get(queue, no_ack=False)
-        if message is None:
-            break
+    for message, (tag, envelope) in zip(popped, ready, strict=False):
         if message.delivery_tag != tag:
             # Another worker of the queue took the one read meanwhile: this one is read now.
             envelope = _first_hand_over_envelope(message)
             if envelope is None:
-                message.reject(requeue=True)
                 break
-        taken.append((message, envelope))
+        taken.append((message.delivery_tag, envelope))
+    _put_back(connection, [message.delivery_tag for message in popped[len(taken) :]])
     return taken
+
+
+def _park(client, payloads: list[dict]) -> None:
+    """What the transport records of a task it hands a worker (its `QoS.append`): when it was
+    taken, and the message as queued, to put back if the worker dies holding it."""
+    if not payloads:
+        return
+    taken_at = time.time()
+    parked = {}
+    for payload in payloads:
+        properties = payload["properties"]
+        delivery = properties["delivery_info"]
+        parked[properties["delivery_tag"]] = json.dumps(
+            [payload, delivery["exchange"], delivery["routing_key"]]
+        )
+    pipe = client.pipeline(transaction=False)
+    pipe.zadd(UNACKED_INDEX, dict.fromkeys(parked, taken_at))
+    pipe.hset(UNACKED, mapping=parked)
+    pipe.execute()
 
 
 def _first_hand_over_envelope(message: Message) -> dict | None:
