@@ -45,6 +45,7 @@ class Endpoint:
             quantum=self.quantum,
             handlers=self._handlers,
             on_burial=self._on_burial,
+            sender=self.sender,
         )
 
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:

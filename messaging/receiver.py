@@ -35,6 +35,7 @@ from messaging.contract import ContractViolation, Envelope, Message
 from messaging.errors import describe_error
 from messaging.flow import flow
 from messaging.models import DeadLetter, InboxMessage
+from messaging.sender import Sender
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +85,14 @@ class Receiver:
         quantum: str,
         handlers: Mapping[type[Message], Handler],
         on_burial: Mapping[type[Message], BurialHandler] | None = None,
+        sender: Sender | None = None,
     ) -> None:
         """`on_burial` lets the receiver react when a message of that contract is given up on
-        (typically by telling its sender), in the same transaction that stores the dead letter."""
+        (typically by telling its sender), in the same transaction that stores the dead letter.
+        `sender`: the quantum's own, through which its handlers publish; a batch of deliveries
+        has it publish their messages together."""
         self.quantum = quantum
+        self._published_together = sender.published_together if sender else contextlib.nullcontext
         self.handlers = {(contract.TYPE, contract.VERSION): h for contract, h in handlers.items()}
         self._burial_handlers = {
             (contract.TYPE, contract.VERSION): h for contract, h in (on_burial or {}).items()
@@ -256,9 +261,10 @@ class Receiver:
                     InboxMessage(message_id=envelope.id, **self._new_inbox_row(envelope, 1))
                     for envelope in envelopes
                 )
-                for envelope, message, handler in opened:
-                    with flow(envelope.correlation_id, message_id=envelope.id):
-                        handler(message)
+                with self._published_together():
+                    for envelope, message, handler in opened:
+                        with flow(envelope.correlation_id, message_id=envelope.id):
+                            handler(message)
                 inbox.filter(pk__in=[envelope.id for envelope in envelopes]).update(
                     **self._applied_state()
                 )

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,20 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         server.terminate()
 
 
-def _broker(url: str, key_prefix: str) -> None:
+@contextmanager
+def broker_used(url: str, key_prefix: str) -> Iterator[None]:
+    """The Celery app's broker while the block runs; the one configured before, afterwards."""
+    configured = current_app.conf.broker_url, current_app.conf.broker_transport_options
+    _broker_configure(url, {"global_keyprefix": key_prefix})
+    try:
+        yield
+    finally:
+        _broker_configure(*configured)
+
+
+def _broker_configure(url: str, transport_options: dict) -> None:
     current_app.conf.broker_url = url
-    current_app.conf.broker_transport_options = {"global_keyprefix": key_prefix}
+    current_app.conf.broker_transport_options = transport_options
     # Celery keeps its connection and producer pools until a fork; they point at the old broker.
     current_app._after_fork()
 
@@ -40,23 +51,19 @@ def broker_on_redis(redis_server: RedisServer, settings) -> Iterator[str]:
     status must honour, as an installation sharing a Redis does); the test's notes, samples and
     queued messages are removed afterwards. One prefix for the session: kombu remembers in the
     process which bindings it declared, so a fresh prefix would lack the workers' reply routes."""
-    configured = current_app.conf.broker_url, current_app.conf.broker_transport_options
-    _broker(redis_server.url, KEY_PREFIX)
-    yield KEY_PREFIX
-    delete_keys_with_prefix(redis_server.url, f"{KEY_PREFIX}sysops:")
-    with current_app.connection_for_write() as connection:
-        for queue in settings.QUANTA:
-            connection.default_channel.queue_purge(queue)
-    _broker(*configured)
+    with broker_used(redis_server.url, KEY_PREFIX):
+        yield KEY_PREFIX
+        delete_keys_with_prefix(redis_server.url, f"{KEY_PREFIX}sysops:")
+        with current_app.connection_for_write() as connection:
+            for queue in settings.QUANTA:
+                connection.default_channel.queue_purge(queue)
 
 
 @pytest.fixture
 def broker_refusing() -> Iterator[None]:
     """A broker address nothing listens on: a real refusal, not a mock."""
-    configured = current_app.conf.broker_url, current_app.conf.broker_transport_options
-    _broker("redis://127.0.0.1:1/0", "")
-    yield
-    _broker(*configured)
+    with broker_used("redis://127.0.0.1:1/0", ""):
+        yield
 
 
 @pytest.fixture
