@@ -60,6 +60,9 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
+    """Every model serializer of the API, those that only answer too: its input fields take JSON's
+    types as they are, and its fields are built once per class."""
+
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,

@@ -32,7 +32,7 @@ class ExpertAPIView(generics.GenericAPIView):
         self.expert = expert
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(StrictModelSerializer):
     ticket_id = serializers.UUIDField(source="ticket.id")
     title = serializers.CharField(source="ticket.title")
     description = serializers.CharField(source="ticket.description")

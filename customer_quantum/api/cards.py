@@ -8,14 +8,14 @@ from rest_framework import generics, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from config.api_fields import StrictCharField, StrictIntegerField
+from config.api_fields import StrictCharField, StrictIntegerField, StrictModelSerializer
 from config.api_pagination import newest_first
 from customer_quantum.api.access import CustomerAPIView
 from customer_quantum.models import CardSummary
 from customer_quantum.services.cards import card_register
 
 
-class CardSummarySerializer(serializers.ModelSerializer):
+class CardSummarySerializer(StrictModelSerializer):
     class Meta:
         model = CardSummary
         fields = [

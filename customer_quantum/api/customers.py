@@ -51,7 +51,7 @@ class RegistrationReceivedSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class SupportContractSerializer(serializers.ModelSerializer):
+class SupportContractSerializer(StrictModelSerializer):
     class Meta:
         model = SupportContract
         fields = [
@@ -65,7 +65,7 @@ class SupportContractSerializer(serializers.ModelSerializer):
         ]
 
 
-class SupportPlanSerializer(serializers.ModelSerializer):
+class SupportPlanSerializer(StrictModelSerializer):
     contract = SupportContractSerializer(read_only=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from rest_framework import generics, serializers
 
+from config.api_fields import StrictModelSerializer
 from config.api_pagination import newest_first
 from customer_quantum.api.access import CustomerAPIView
 from customer_quantum.models import Invoice
@@ -14,7 +15,7 @@ class InvoiceLineSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(StrictModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
 
     class Meta:
