@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.compiled_reads import CompiledRead
 from customer_quantum.models import (
     Customer,
     ReplicaWatermark,
@@ -15,11 +16,17 @@ from customer_quantum.models import (
     TicketStatusChange,
 )
 
+# Read at every signed-in API request and portal page: compiled once (config/compiled_reads.py).
+_customer_of_user = CompiledRead(
+    lambda user_id: Customer.objects.filter(user_id=user_id)[:1], placeholder=987_654_321
+)
+
 
 def customer_of_user(user_id: int | None) -> Customer | None:
     if user_id is None:
         return None
-    return Customer.objects.filter(user_id=user_id).first()
+    found = _customer_of_user(user_id)
+    return found[0] if found else None
 
 
 def tickets_of(customer: Customer) -> QuerySet[Ticket]:
