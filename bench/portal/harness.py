@@ -422,21 +422,36 @@ def one_worker_rates(run: Run) -> None:
     broker and with the quanta workers' command and pool, against the rate at which one such
     worker process applies a burst of messages queued for its quantum (TicketCreated, stored and
     handed over by the customer quantum's ticket service while ticketing's worker is stopped).
-    Both again with each other pool, with the worker's own CPU per task."""
+    The product's pool `--runs` times, as the split's cost (one round's ratio has moved by a
+    fifth from run to run on this machine); each other pool once, with the worker's own CPU per
+    task."""
     from django.conf import settings
 
-    burst = run.options.burst
+    burst, runs = run.options.burst, run.options.runs
     product = settings.CELERY_WORKER_POOL
-    by_pool = {}
-    # The product's first, whichever it is; each pool once.
-    for pool in dict.fromkeys((product, *WORKER_POOLS)):
-        print(
-            f"one worker's rates, {pool}: {burst:,} no-op tasks, then {burst:,} messages",
-            flush=True,
-        )
-        by_pool[pool] = {**noop_burst(run, pool), **message_burst(run, pool)}
-        print(f"    {by_pool[pool]}", flush=True)
-    run.worker_rates = {"burst": burst, "pool": product, **by_pool[product], "pools": by_pool}
+    rounds = []
+    for number in range(1, runs + 1):
+        print(f"one worker's rates, {product}, round {number} of {runs}", flush=True)
+        rounds.append(bursts(run, product))
+    by_pool = {product: report.median_round(rounds)}
+    for pool in WORKER_POOLS:
+        if pool != product:
+            print(f"one worker's rates, {pool}", flush=True)
+            by_pool[pool] = bursts(run, pool)
+    run.worker_rates = {
+        "burst": burst,
+        "pool": product,
+        **by_pool[product],
+        "rounds": rounds,
+        "pools": by_pool,
+    }
+
+
+def bursts(run: Run, pool: str) -> dict[str, float]:
+    """A burst of no-op tasks, then one of messages, each to one worker of `pool`."""
+    figures = {**noop_burst(run, pool), **message_burst(run, pool)}
+    print(f"    {figures}", flush=True)
+    return figures
 
 
 def noop_burst(run: Run, pool: str) -> dict[str, float]:

@@ -2,7 +2,7 @@
 moved by a third on this machine, so a single lucky or unlucky round must not decide a goal."""
 
 from bench.portal.load import WITHOUT_MESSAGE
-from bench.portal.report import goals, pools_table
+from bench.portal.report import goals, median_round, pools_table
 
 
 def row(number: int, scenario: str, delivery: str, workload: str, **figures) -> dict:
@@ -69,18 +69,26 @@ def test_the_customer_side_alone_is_compared_with_the_same_request_without_its_m
 
 
 def test_one_worker_applies_messages_against_celerys_own_rate_for_a_task_that_does_nothing():
+    rounds = [
+        {"noop_per_second": 800.0, "messages_per_second": 300.0},
+        {"noop_per_second": 1000.0, "messages_per_second": 550.0},
+        {"noop_per_second": 900.0, "messages_per_second": 400.0},
+    ]
     measured = outcome(product_cpu=[21.0])
     measured["worker_rates"] = {
         "burst": 10_000,
         "pool": "threads",
-        "noop_per_second": 800.0,
-        "messages_per_second": 300.0,
+        **median_round(rounds),
+        "rounds": rounds,
     }
 
     rate = goal_named(goals(measured), "one worker process")
 
-    assert (rate["measured"], rate["met"]) == (0.38, False)
-    assert rate["beside"] == "300.0 TicketCreated/s against 800.0 no-op tasks/s (threads pool)"
+    assert (rate["measured"], rate["met"]) == (0.44, False)
+    assert rate["beside"] == (
+        "rounds: 0.38, 0.55, 0.44; 400.0 TicketCreated/s against 900.0 no-op tasks/s in the "
+        "median round (threads pool)"
+    )
 
 
 def test_each_pools_rates_are_tabled_beside_the_products():
