@@ -1,9 +1,9 @@
 """Reads run at every API request, their SQL compiled once per process.
 
-Django compiles a queryset's SQL again each time it is evaluated. For the two reads of every signed-in
-API request (the token with its user, the customer) that cost the web process more CPU than running
-them (issue 18). The SQL of such a read depends on the code alone, so it is compiled once; the rows
-are read fresh at every call, so nothing a request depends on is kept.
+Django compiles a queryset's SQL again each time it is evaluated. For the two reads of every
+signed-in API request (the token with its user, the customer) this cost the web process more CPU
+than running them (issue 18). The SQL of such a read depends on the code alone, so it is compiled
+once; the rows are read at every call, so nothing a request depends on is kept.
 """
 
 from collections.abc import Callable
