@@ -196,9 +196,10 @@ def first_deliveries_taken(queue: str, *, at_most: int) -> Iterator[TakenDeliver
 
 
 def _first_deliveries_pop(connection, client, queue: str, at_most: int) -> list[tuple[str, dict]]:
-    """The delivery tags of the messages taken, each with its envelope, read once from the queue's head. Popped and
-    parked as the transport's `basic_get` pops and parks one task, in one round trip each for the
-    whole run rather than per message."""
+    """The delivery tags of the messages taken, each with its envelope, read once from the queue's
+    head. Popped and parked as the transport's `basic_get` pops and parks one task, in one round
+    trip each for the whole run rather than per message. In a race with another worker of the
+    queue, what was popped past the run's end goes back, marked redelivered."""
     if at_most < 1:
         return []
     channel = connection.default_channel
