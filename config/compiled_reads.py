@@ -43,7 +43,8 @@ class CompiledRead:
         queryset = self._build(self._placeholder)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        if list(params).count(self._placeholder) != 1:
+        params = list(params)
+        if params.count(self._placeholder) != 1:
             raise ValueError(f"the placeholder {self._placeholder!r} is not one of {params!r}")
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
@@ -51,8 +52,8 @@ class CompiledRead:
         return _Compiled(
             using=queryset.db,
             sql=sql,
-            params=list(params),
-            value_at=list(params).index(self._placeholder),
+            params=params,
+            value_at=params.index(self._placeholder),
             model=klass_info["model"],
             columns=columns,
             attnames=[column.target.attname for column, _, _ in select[columns]],

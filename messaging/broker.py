@@ -217,16 +217,16 @@ def _first_deliveries_pop(connection, client, queue: str, at_most: int) -> list[
         pipe.rpop(queue)
     payloads = [json.loads(raw) for raw in pipe.execute() if raw]
     _park(client, payloads)
-    popped = [channel.Message(payload, channel=channel) for payload in payloads]
+    popped_tags = [payload["properties"]["delivery_tag"] for payload in payloads]
     taken = []
-    for message, (tag, envelope) in zip(popped, ready, strict=False):
-        if message.delivery_tag != tag:
+    for payload, popped_tag, (tag, envelope) in zip(payloads, popped_tags, ready, strict=False):
+        if popped_tag != tag:
             # Another worker of the queue took the one read meanwhile: this one is read now.
-            envelope = _first_hand_over_envelope(message)
+            envelope = _first_hand_over_envelope(channel.Message(payload, channel=channel))
             if envelope is None:
                 break
-        taken.append((message.delivery_tag, envelope))
-    _put_back(connection, [message.delivery_tag for message in popped[len(taken) :]])
+        taken.append((popped_tag, envelope))
+    _put_back(connection, popped_tags[len(taken) :])
     return taken
 
 

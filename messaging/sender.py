@@ -121,6 +121,7 @@ class Sender:
         broker took is unknown, and all are left to the next sweep (the receiver's inbox absorbs
         a copy)."""
         if len(rows) == 1:
+            # A request's one message: a batch would only add its own bookkeeping to the command.
             self._handed_over_in_turn(rows)
             return
         try:
