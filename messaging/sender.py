@@ -8,6 +8,8 @@ still arrives. The outbox row is the record of truth, never the queue.
 
 import contextlib
 import logging
+import os
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
@@ -40,6 +42,34 @@ def resend_delay(sends: int) -> float:
         first=settings.MESSAGING_CONFIRM_TIMEOUT_SECONDS,
         longest=settings.MESSAGING_RESEND_MAX_SECONDS,
     )
+
+
+class _ThreadProducer(threading.local):
+    """Each thread's own producer on a broker connection of its own, kept from one hand-over to
+    the next: borrowing one from Celery's pool for every message cost the request a fifth of the
+    hand-over (issue 18). It is made again in a forked process (a socket is not shared between
+    processes) and wherever Celery renewed its own pool (after a fork, or the broker changed), and
+    after a failed hand-over, so the next one starts from a new connection."""
+
+    producer: Any = None
+    owner: tuple[int, Any] | None = None
+
+    def get(self) -> Any:
+        owner = (os.getpid(), current_app.pool)
+        if self.producer is None or self.owner != owner:
+            self.drop()
+            self.producer = current_app.amqp.Producer(current_app.connection_for_write())
+            self.owner = owner
+        return self.producer
+
+    def drop(self) -> None:
+        producer, self.producer = self.producer, None
+        if producer is not None and self.owner[0] == os.getpid():
+            with contextlib.suppress(Exception):  # a broken connection may fail to close too
+                producer.connection.close()
+
+
+_thread_producer = _ThreadProducer()
 
 
 class Sender:
@@ -124,10 +154,12 @@ class Sender:
             # A request's one message: a batch would only add its own bookkeeping to the command.
             self._handed_over_in_turn(rows)
             return
+        producer = _thread_producer.get()
         try:
-            with current_app.producer_or_acquire() as producer, producer.batch():
+            with producer.batch():
                 self._handed_over_in_turn(rows, producer=producer)
         except Exception as error:  # whatever the broker says, the sweep sends them later
+            _thread_producer.drop()
             logger.warning(
                 "%d messages not handed to the broker, the sweep will retry: %s",
                 len(rows),
@@ -220,6 +252,35 @@ class Sender:
             payload=row.payload,
         )
 
+    def _publish(self, row: models.Model, *, first_hand_over: bool, producer) -> None:
+        """The task that delivers the row's message, built by Celery's own task-message factory and
+        published with its producer: `send_task` around the same two calls resolved options,
+        routes and a result for every message, which cost the request more than the Redis command
+        (issue 18). The task's id is the message's, so a copy is recognisable in the broker."""
+        amqp = current_app.amqp
+        task_message = amqp.create_task_message(
+            str(row.id),
+            broker.DELIVERY_TASK,
+            [row.receiver, self.envelope(row).model_dump(mode="json")],
+            # Lets the receiver apply it without counting the delivery first (issue 18).
+            {"first_hand_over": first_hand_over},
+            # What monitoring shows of the task: never the payload (customer data, a sealed card),
+            # and not Celery's repr of it, which cost more than the Redis command.
+            argsrepr=f"({row.receiver!r}, <{row.type} {row.id}>)",
+            kwargsrepr="{}",
+        )
+        amqp.send_task_message(
+            producer,
+            broker.DELIVERY_TASK,
+            task_message,
+            queue=row.receiver,
+            # Sent straight to the queue by its name (the default exchange), which needs no
+            # declaration: the receiver's worker declares it. Declared again at every send, it
+            # cost kombu a copy and a bind of the queue each time.
+            declare=[],
+            retry=False,
+        )
+
     def _refused(self, rows: list[models.Model], error: Exception) -> None:
         self._unconfirmed(*rows).update(
             send_attempts=F("send_attempts") + 1,
@@ -236,29 +297,14 @@ class Sender:
         self, row: models.Model, *, first_hand_over: bool = False, producer=None
     ) -> bool:
         """`first_hand_over`: the fast path's, after the commit; a successful one writes nothing
-        (`_delivery_state`), every other is recorded. `producer`: the app's producer to publish
-        through when several rows are handed over in one batch."""
-        envelope = self.envelope(row)
+        (`_delivery_state`), every other is recorded. `producer`: the one to publish through when
+        several rows are handed over in one batch; by default the thread's own."""
         try:
-            current_app.send_task(
-                broker.DELIVERY_TASK,
-                args=[row.receiver, envelope.model_dump(mode="json")],
-                # Lets the receiver apply it without counting the delivery first (issue 18).
-                kwargs={"first_hand_over": first_hand_over},
-                # What monitoring shows of the task: never the payload (customer data, a sealed
-                # card), and not Celery's repr of it, which cost more than the Redis command.
-                argsrepr=f"({row.receiver!r}, <{row.type} {row.id}>)",
-                kwargsrepr="{}",
-                queue=row.receiver,
-                # Sent straight to the queue by its name (the default exchange), which needs no
-                # declaration: the receiver's worker declares it. Declared again at every send, it
-                # cost kombu a copy and a bind of the queue each time.
-                declare=[],
-                task_id=str(row.id),
-                retry=False,
-                producer=producer,
+            self._publish(
+                row, first_hand_over=first_hand_over, producer=producer or _thread_producer.get()
             )
         except Exception as error:  # whatever the broker says, the sweep sends it later
+            _thread_producer.drop()
             with flow(row.correlation_id, message_id=row.id):
                 logger.warning(
                     "%s not handed to the broker, the sweep will retry: %s",
