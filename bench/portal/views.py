@@ -39,6 +39,14 @@ class Unsent(Sender):
         return [uuid.uuid4() for _ in messages]
 
 
+class StoredOnly(Sender):
+    """Stores its messages in the outbox as the product's sender does and hands none over: what
+    the outbox row costs the request (`bench/portal/request_cost.py`)."""
+
+    def _deliver(self, rows: list) -> None:
+        pass
+
+
 def without_its_message(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The product's view (authentication, throttling, validation, the service, the same answer)
     with the customer quantum's messages dropped while it runs. Swapping the endpoint's sender is
