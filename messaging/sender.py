@@ -46,10 +46,10 @@ def resend_delay(sends: int) -> float:
 
 class _ThreadProducer(threading.local):
     """Each thread's own producer on a broker connection of its own, kept from one hand-over to
-    the next: borrowing one from Celery's pool for every message cost the request a fifth of the
-    hand-over (issue 18). It is made again in a forked process (a socket is not shared between
-    processes) and wherever Celery renewed its own pool (after a fork, or the broker changed), and
-    after a failed hand-over, so the next one starts from a new connection."""
+    the next: borrowing one from Celery's pool and giving it back around every message was part of
+    what the hand-over cost the request (issue 18). It is made again in a forked process (a socket
+    is not shared between processes), wherever Celery renewed its own pool (after a fork, or the
+    broker changed), and after a failed hand-over, so the next one starts from a new connection."""
 
     producer: Any = None
     owner: tuple[int, Any] | None = None
