@@ -143,16 +143,23 @@ def test_a_billing_worker_killed_mid_chunk_leaves_it_to_the_next_worker(
     job_env, start_billing_worker, fault_report: FaultReport
 ) -> None:
     fault_report.watch(sent=customers_to_bill(600), applied=invoiced_customers)
-    # Slow enough that the kill lands inside a chunk: 4 charges at a time, 50 ms each.
-    slow = {**job_env, "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.05"}
+    # Slow enough that the kill lands inside a chunk: 4 charges at a time, 200 ms each, so a chunk
+    # of 100 takes 5 s. With 50 ms each, a check delayed on a busy machine once saw its accounts
+    # charged only after the chunk had finished, and the kill landed between two chunks.
+    slow = {**job_env, "PAYMENT_PROVIDER_LATENCY_SECONDS": "0.2"}
     slow["PAYMENT_JOB_CONCURRENT_CHARGES"] = "4"
     killed = start_billing_worker("killed-worker", env=slow)
     plan = run_payment_job(job_env, "--period", PERIOD)
     assert plan.returncode == 0, plan.stderr
     wait_until(
-        lambda: Payment.objects.filter(status="charged").count() >= 50,
+        lambda: (
+            Payment.objects.filter(status="charged").count() >= 50
+            and PaymentChunk.objects.filter(
+                started_at__isnull=False, finished_at__isnull=True
+            ).exists()
+        ),
         timeout=JOB_TIMEOUT_SECONDS,
-        what="the worker has charged some accounts",
+        what="the worker is inside a chunk, some accounts charged",
     )
     killed.kill()
     assert Payment.objects.filter(status="charged").count() < 600
