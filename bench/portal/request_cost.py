@@ -23,7 +23,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from django.test import Client
@@ -31,18 +31,10 @@ from django.test import Client
 from bench.portal.load import TICKET
 
 
-@contextlib.contextmanager
-def outbox_row_only() -> Iterator[None]:
-    from bench.portal.views import StoredOnly
-    from customer_quantum.apps import DATABASE
-    from messaging.endpoint import endpoint_for
+def outbox_row_only() -> contextlib.AbstractContextManager[None]:
+    from bench.portal.views import StoredOnly, customer_sender
 
-    endpoint = endpoint_for(DATABASE)
-    sender, endpoint.sender = endpoint.sender, StoredOnly(quantum=DATABASE)
-    try:
-        yield
-    finally:
-        endpoint.sender = sender
+    return customer_sender(StoredOnly)
 
 
 def variants(token: str) -> dict[str, tuple[Callable[[], object], Callable]]:

@@ -1,9 +1,10 @@
 """The benchmark's references: the least a request that stores something can do on this stack, and
 the ticket and card requests with everything but their message."""
 
+import contextlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import wraps
 
 from django.db import transaction
@@ -47,19 +48,27 @@ class StoredOnly(Sender):
         pass
 
 
+@contextlib.contextmanager
+def customer_sender(sender_class: type[Sender]) -> Iterator[None]:
+    """The customer quantum publishes through a sender of `sender_class` while the block runs.
+    Swapping the endpoint's sender is safe where one request runs at a time in the process, as in
+    the benchmark's synchronous gunicorn workers."""
+    endpoint = endpoint_for(DATABASE)
+    sender, endpoint.sender = endpoint.sender, sender_class(quantum=DATABASE)
+    try:
+        yield
+    finally:
+        endpoint.sender = sender
+
+
 def without_its_message(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The product's view (authentication, throttling, validation, the service, the same answer)
-    with the customer quantum's messages dropped while it runs. Swapping the endpoint's sender is
-    safe because the benchmark's gunicorn workers are synchronous: one request at a time each."""
+    with the customer quantum's messages dropped while it runs."""
 
     @wraps(view)
     def unmessaged(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        endpoint = endpoint_for(DATABASE)
-        sender, endpoint.sender = endpoint.sender, Unsent(quantum=DATABASE)
-        try:
+        with customer_sender(Unsent):
             return view(request, *args, **kwargs)
-        finally:
-            endpoint.sender = sender
 
     return unmessaged
 
