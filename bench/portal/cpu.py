@@ -62,12 +62,18 @@ def _machine_busy() -> float:
     )
 
 
-def reading(system: BenchSystem, broker: RedisServer) -> dict[str, float]:
-    """CPU seconds used so far by each part; compare two readings with `spent`."""
+def reading(
+    system: BenchSystem, broker: RedisServer, *, load_generator: int | None = None
+) -> dict[str, float]:
+    """CPU seconds used so far by each part; compare two readings with `spent`. The load
+    generator's are counted once it has exited, or from its process (`load_generator`) while it
+    runs."""
     own = os.times()
     parts = {
         # This process reaps the load generator, and nothing else, while a phase runs.
-        "load generator": own.children_user + own.children_system,
+        "load generator": own.children_user + own.children_system
+        if load_generator is None
+        else process_tree_seconds(load_generator),
         "web": process_tree_seconds(system.web.pid if system.web else None),
         "beat": process_tree_seconds(system.scheduler.pid if system.scheduler else None),
         "PostgreSQL": process_tree_seconds(_postgresql_server()),

@@ -12,6 +12,7 @@ and (the product only: the monolith has no broker) with the broker stopped.
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -213,20 +214,43 @@ class BrokerCommands:
 # Phases.
 
 
-def load(run: Run, label: str, workload: str, *, rate: float = 0.0) -> dict:
+def load(run: Run, label: str, workloads: tuple[str, ...], *, rate: float = 0.0) -> dict:
+    """The workloads' load; where several take turns, the CPU read at each turn's edges."""
     options = run.options
     out = run.workdir / "load" / f"{label}.json"
     out.parent.mkdir(exist_ok=True)
     return in_own_process(
         base_url=run.system.base_url,
-        workload=workload,
-        customers=run.readers if workload == "page" else run.writers,
+        workloads=workloads,
+        customers=run.readers if workloads == ("page",) else run.writers,
         out=out,
-        duration=options.duration,
+        # Each workload is measured as long as it would be alone.
+        duration=options.duration * len(workloads),
         warmup=options.warmup,
         concurrency=options.concurrency,
         rate=rate,
+        at_each_turn=(
+            (lambda pid: cpu.reading(run.system, run.broker, load_generator=pid))
+            if len(workloads) > 1
+            else None
+        ),
     )
+
+
+def cpu_in_turns(result: dict) -> list[dict | None]:
+    """Each workload's CPU per measured request over its own turns (`load` read it at each edge):
+    the parts' seconds between a turn's two readings count for the workload whose turn it was."""
+    readings, turns = result["at_turns"], result["workloads"]
+    zero = dict.fromkeys(readings[0], 0.0)
+    spent = [dict(zero) for _ in turns]
+    for number, (before, after) in enumerate(itertools.pairwise(readings)):
+        own = spent[number % len(turns)]
+        for part in own.keys() & before.keys() & after.keys():
+            own[part] += after[part] - before[part]
+    return [
+        cpu.spent(zero, seconds, requests=len(turn["samples"]))
+        for seconds, turn in zip(spent, turns, strict=True)
+    ]
 
 
 def phase(
@@ -237,44 +261,68 @@ def phase(
     workload: str,
     rate: float = 0.0,
     drain: bool = True,
+    in_turns_with: tuple[str, ...] = (),
 ) -> dict:
+    """One load against the system; returns the workload's row. `in_turns_with`: references that
+    send no message, taking turns with it in the same load (`load.Turns`), each with a row of its
+    own (delivery *none*); its ratio to them is then taken over the same stretch of time. Their CPU
+    per request is each one's own turns' (`cpu_in_turns`), to the end of the load: a message's
+    later work would fall in the turns after its own. Broker commands are counted for a workload
+    alone only."""
     label = f"{delivery}-{scenario}-{workload}" + (f"-{rate:.0f}rps" if rate else "")
-    print(f"  {label} ...", flush=True)
+    print(f"  {label}" + "".join(f" | {other}" for other in in_turns_with) + " ...", flush=True)
     broker = BrokerCommands(run.options.broker_url)
     cpu_before = cpu.reading(run.system, run.broker)
     started = time.time()
-    result = load(run, label, workload, rate=rate)
+    result = load(run, label, (workload, *in_turns_with), rate=rate)
     ended = time.time()
-    samples = result["samples"]
-    ok = [latency for _, latency, status in samples if status == result["expected_status"]]
-    row = {
+    row, *references = [
+        measured_row(run, turn, result, scenario=scenario, delivery=sent, window=[started, ended])
+        for turn, sent in zip(
+            result["workloads"], (delivery, *("none" for _ in in_turns_with)), strict=True
+        )
+    ]
+    if drain:
+        row["drain_seconds"] = wait_drained(run.options.drain_timeout, since=started)
+        if not references:
+            row["broker_commands_per_request"] = broker.per_request(row["accepted_in_window"])
+    if references:
+        for each, figures in zip([row, *references], cpu_in_turns(result), strict=True):
+            each["cpu_ms_per_request"] = figures
+    else:
+        # Until every message is applied: what a request costs everywhere, not just while served.
+        row["cpu_ms_per_request"] = cpu.spent(
+            cpu_before, cpu.reading(run.system, run.broker), requests=row["accepted_in_window"]
+        )
+    if workload in MESSAGE_OF and drain:
+        row.update(lag_figures(row))
+    run.rows += [row, *references]
+    return row
+
+
+def measured_row(
+    run: Run, turn: dict, result: dict, *, scenario: str, delivery: str, window: list[float]
+) -> dict:
+    """One workload's figures in a load: its own requests over its own turns."""
+    samples = turn["samples"]
+    ok = [latency for _, latency, status in samples if status == turn["expected_status"]]
+    return {
         "round": run.round,
         "scenario": scenario,
         "delivery": delivery,
-        "workload": workload,
+        "workload": turn["workload"],
         "load": result["mode"],
         "requests": len(samples),
-        "requests_per_second": round(len(ok) / result["duration"], 1),
+        "requests_per_second": round(len(ok) / turn["measured_seconds"], 1),
         "p50_ms": milliseconds(percentile(ok, 0.50)),
         "p95_ms": milliseconds(percentile(ok, 0.95)),
         "p99_ms": milliseconds(percentile(ok, 0.99)),
         "error_rate": round(1 - len(ok) / len(samples), 4) if samples else None,
         "statuses": count_statuses(samples),
-        "window": [started, ended],
+        "window": window,
         "measured": [result["measured_from"], result["measured_from"] + result["duration"]],
-        "accepted_in_window": result["accepted"],
+        "accepted_in_window": turn["accepted"],
     }
-    if drain:
-        row["drain_seconds"] = wait_drained(run.options.drain_timeout, since=started)
-        row["broker_commands_per_request"] = broker.per_request(result["accepted"])
-    # Until every message is applied: what a request costs everywhere, not just while it is served.
-    row["cpu_ms_per_request"] = cpu.spent(
-        cpu_before, cpu.reading(run.system, run.broker), requests=result["accepted"]
-    )
-    if workload in MESSAGE_OF and drain:
-        row.update(lag_figures(row))
-    run.rows.append(row)
-    return row
 
 
 def count_statuses(samples: list) -> dict[str, int]:
@@ -357,31 +405,30 @@ def broker_scenarios(run: Run) -> None:
 
 
 def references(run: Run) -> None:
-    """The bare insert, and the ticket and card requests without their message."""
-    phase(run, scenario="limit", delivery="none", workload="insert")
-    for workload in MESSAGE_OF:
-        phase(run, scenario="limit", delivery="none", workload=WITHOUT_MESSAGE[workload])
+    """The bare insert, and the ticket and card requests without their message, taking turns."""
+    phase(
+        run,
+        scenario="limit",
+        delivery="none",
+        workload="insert",
+        in_turns_with=tuple(WITHOUT_MESSAGE[workload] for workload in MESSAGE_OF),
+    )
 
 
 def customer_side_alone(run: Run, workloads: tuple[str, ...]) -> list[dict]:
-    """With the downstream workers stopped (as if on hosts of their own): each workload, and back to
-    back with it the same request without its message; returns the product's phases."""
-    rows = []
-    for workload in workloads:
-        rows.append(
-            phase(
-                run, scenario="downstream down", delivery="broker", workload=workload, drain=False
-            )
+    """With the downstream workers stopped (as if on hosts of their own): each workload, taking
+    turns with the same request without its message; returns the product's phases."""
+    return [
+        phase(
+            run,
+            scenario="downstream down",
+            delivery="broker",
+            workload=workload,
+            drain=False,
+            in_turns_with=(WITHOUT_MESSAGE[workload],) if workload in WITHOUT_MESSAGE else (),
         )
-        if workload in WITHOUT_MESSAGE:
-            phase(
-                run,
-                scenario="downstream down",
-                delivery="none",
-                workload=WITHOUT_MESSAGE[workload],
-                drain=False,
-            )
-    return rows
+        for workload in workloads
+    ]
 
 
 def split_cost_round(run: Run, number: int) -> None:

@@ -1,5 +1,6 @@
-"""The load generator: a process of its own that drives one workload against the web server and
-writes every measured request (when it started, how long it took, its status) to a JSON file.
+"""The load generator: a process of its own that drives a workload against the web server, or
+several taking turns, and writes every measured request (when it started, how long it took, its
+status) to a JSON file.
 
 Closed loop (`--concurrency` clients, each sending its next request when the last one answered)
 finds the maximum throughput; open loop (`--rate` requests a second, whatever the answers) holds a
@@ -10,11 +11,12 @@ import argparse
 import asyncio
 import itertools
 import json
+import math
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
@@ -181,6 +183,7 @@ class KeepNone(DefaultCookiePolicy):
 
 class Recorder:
     def __init__(self, workload: str, measure_from: float, measure_until: float) -> None:
+        self.workload = workload
         self.send = WORKLOADS[workload]
         self.expected = EXPECTED[workload]
         self.measure_from = measure_from
@@ -198,27 +201,59 @@ class Recorder:
             self.samples.append((due - self.measure_from, time.monotonic() - due, status))
 
 
-async def closed_loop(recorder: Recorder, customers: list[dict], client, concurrency: int) -> None:
+class Turns:
+    """The workloads of one load taking turns, `turn_seconds` each, every client sending the same
+    workload at the same moment. Two workloads measured one after the other compare two stretches
+    of time, and on a shared machine a stretch of a few seconds moves by a third; taking turns
+    within one load spreads whatever the machine does over all of them alike."""
+
+    def __init__(self, recorders: list[Recorder], turn_seconds: float) -> None:
+        self.recorders = recorders
+        self.turn_seconds = turn_seconds
+        self.measure_from = recorders[0].measure_from
+        self.measure_until = recorders[0].measure_until
+
+    def whose(self, due: float) -> Recorder:
+        turn = math.floor((due - self.measure_from) / self.turn_seconds)
+        return self.recorders[turn % len(self.recorders)]
+
+    async def request(self, client: httpx.AsyncClient, customer: dict, due: float) -> None:
+        await self.whose(due).request(client, customer, due)
+
+    def measured_seconds(self) -> list[float]:
+        """Of the measured time, how much was each recorder's turn."""
+        seconds = [0.0] * len(self.recorders)
+        start, turn = self.measure_from, 0
+        while start < self.measure_until:
+            seconds[turn % len(self.recorders)] += min(
+                self.turn_seconds, self.measure_until - start
+            )
+            start += self.turn_seconds
+            turn += 1
+        return seconds
+
+
+async def closed_loop(turns: Turns, customers: list[dict], client, concurrency: int) -> None:
     async def client_loop(customer_cycle) -> None:
-        while (due := time.monotonic()) < recorder.measure_until:
-            await recorder.request(client, next(customer_cycle), due)
+        while (due := time.monotonic()) < turns.measure_until:
+            await turns.request(client, next(customer_cycle), due)
 
     await asyncio.gather(
         *(client_loop(itertools.cycle(customers[n::concurrency])) for n in range(concurrency))
     )
 
 
-async def open_loop(recorder: Recorder, customers: list[dict], client, rate: float) -> None:
+async def open_loop(turns: Turns, customers: list[dict], client, rate: float) -> None:
     in_flight = asyncio.Semaphore(OPEN_LOOP_MAX_IN_FLIGHT)
     start, tasks = time.monotonic(), []
 
     async def one(customer: dict, due: float) -> None:
         async with in_flight:
-            await recorder.request(client, customer, due)
+            await turns.request(client, customer, due)
 
     for n, customer in enumerate(itertools.cycle(customers)):
         due = start + n / rate
-        if due >= recorder.measure_until:
+        if due >= turns.measure_until:
             break
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         tasks.append(asyncio.create_task(one(customer, due)))
@@ -228,12 +263,16 @@ async def open_loop(recorder: Recorder, customers: list[dict], client, rate: flo
 async def run(options: argparse.Namespace) -> dict:
     customers = json.loads(Path(options.customers).read_text())
     started = time.monotonic()
-    recorder = Recorder(
-        options.workload,
-        measure_from=started + options.warmup,
-        measure_until=started + options.warmup + options.duration,
+    measure_from = started + options.warmup
+    turns = Turns(
+        [
+            Recorder(workload, measure_from, measure_from + options.duration)
+            for workload in options.workload
+        ],
+        options.turn_seconds,
     )
     wall_clock_start = time.time() + options.warmup
+    print(wall_clock_start, flush=True)  # what `in_own_process` times the turns from
     limits = httpx.Limits(
         max_connections=OPEN_LOOP_MAX_IN_FLIGHT if options.rate else options.concurrency
     )
@@ -244,55 +283,92 @@ async def run(options: argparse.Namespace) -> dict:
         cookies=CookieJar(policy=KeepNone()),
     ) as client:
         if options.rate:
-            await open_loop(recorder, customers, client, options.rate)
+            await open_loop(turns, customers, client, options.rate)
         else:
-            await closed_loop(recorder, customers, client, options.concurrency)
+            await closed_loop(turns, customers, client, options.concurrency)
+    mode = f"{options.rate:g}/s" if options.rate else f"{options.concurrency} clients"
+    if len(turns.recorders) > 1:
+        mode += f", in turns of {options.turn_seconds:g} s"
     return {
-        "workload": options.workload,
-        "expected_status": recorder.expected,
-        "mode": f"{options.rate:g}/s" if options.rate else f"{options.concurrency} clients",
+        "mode": mode,
         "measured_from": wall_clock_start,
         "duration": options.duration,
-        "accepted": recorder.accepted,
-        "samples": sorted(recorder.samples),
+        "workloads": [
+            {
+                "workload": recorder.workload,
+                "expected_status": recorder.expected,
+                "measured_seconds": seconds,
+                "accepted": recorder.accepted,
+                "samples": sorted(recorder.samples),
+            }
+            for recorder, seconds in zip(turns.recorders, turns.measured_seconds(), strict=True)
+        ],
     }
 
 
 def in_own_process(
     *,
     base_url: str,
-    workload: str,
+    workloads: Sequence[str],
     customers: Path,
     out: Path,
     duration: float,
     warmup: float,
     concurrency: int,
     rate: float = 0.0,
+    turn_seconds: float = 1.0,
+    at_each_turn: Callable[[int], object] | None = None,
 ) -> dict:
     """Runs the load generator in a process of its own (so its CPU is not the caller's) and returns
-    what it wrote."""
+    what it wrote: several workloads take turns (`Turns`). `at_each_turn`, if given, is called
+    with the load process's id as each measured turn begins and as the last one ends; what it
+    returns is in the result's `at_turns`, one more than the turns."""
     repository = Path(__file__).resolve().parents[2]
-    subprocess.run(  # noqa: S603 - our own interpreter, arguments built here
-        [
-            sys.executable,
-            *("-m", "bench.portal.load"),
-            *("--base-url", base_url, "--workload", workload),
-            *("--customers", str(customers), "--out", str(out)),
-            *("--duration", str(duration), "--warmup", str(warmup)),
-            *("--concurrency", str(concurrency), "--rate", str(rate)),
-        ],
+    command = [
+        sys.executable,
+        *("-m", "bench.portal.load"),
+        *("--base-url", base_url),
+        *(argument for workload in workloads for argument in ("--workload", workload)),
+        *("--turn-seconds", str(turn_seconds)),
+        *("--customers", str(customers), "--out", str(out)),
+        *("--duration", str(duration), "--warmup", str(warmup)),
+        *("--concurrency", str(concurrency), "--rate", str(rate)),
+    ]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter, arguments built here
+        command,
         cwd=repository,
         env={**os.environ, "PYTHONPATH": str(repository)},
-        check=True,
-        timeout=duration + warmup + 120,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    return json.loads(out.read_text())
+    at_turns = []
+    try:
+        if at_each_turn and (first_line := process.stdout.readline()):
+            measured_from = float(first_line)
+            for turn in range(math.ceil(duration / turn_seconds) + 1):
+                boundary = measured_from + min(turn * turn_seconds, duration)
+                time.sleep(max(0.0, boundary - time.time()))
+                at_turns.append(at_each_turn(process.pid))
+        process.communicate(timeout=duration + warmup + 120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return json.loads(out.read_text()) | {"at_turns": at_turns}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", required=True)
-    parser.add_argument("--workload", choices=WORKLOADS, required=True)
+    parser.add_argument(
+        "--workload",
+        choices=WORKLOADS,
+        action="append",
+        required=True,
+        help="given more than once, the workloads take turns",
+    )
     parser.add_argument(
         "--customers",
         required=True,
@@ -302,6 +378,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds sent, not measured")
     parser.add_argument("--concurrency", type=int, default=16, help="closed loop: clients")
     parser.add_argument("--rate", type=float, default=0.0, help="open loop: requests a second")
+    parser.add_argument(
+        "--turn-seconds", type=float, default=1.0, help="how long each workload's turn lasts"
+    )
     parser.add_argument("--out", required=True)
     options = parser.parse_args()
     Path(options.out).write_text(json.dumps(asyncio.run(run(options))))

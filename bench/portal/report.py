@@ -192,8 +192,9 @@ def markdown(outcome: dict) -> str:
         f"Run of {outcome['seconds']:.0f} s on {outcome['machine']['cores']} cores; phases of "
         f"{outcome['parameters']['duration']:g} s after {outcome['parameters']['warmup']:g} s "
         f"of warm-up, {outcome['parameters']['concurrency']} clients (closed loop) unless a rate "
-        "is given. *broker*: the product; *inline*: the monolith baseline; ratios are to the bare "
-        "insert (the limit) and, for the product, to the monolith in the same scenario.",
+        "is given; workloads *in turns* share one load, each measured as long over its own turns. "
+        "*broker*: the product; *inline*: the monolith baseline; ratios are to the bare insert "
+        "(the limit) and, for the product, to the monolith in the same scenario.",
         "",
         "| scenario | workload | delivery | load | req/s | p50 ms | p95 ms | p99 ms | errors "
         "| lag p50 ms | lag p99 ms | req/s ÷ limit | p99 ÷ limit | req/s ÷ monolith "
@@ -269,7 +270,8 @@ def cpu_table(phases: list[dict]) -> list[str]:
     until every message was applied (the phases without a wait: until the load ended)."""
     lines = [
         "CPU per accepted request, ms, by part (2 cores are 2,000 ms each second; until every "
-        "message was applied, or to the end of the load where the phase does not wait):",
+        "message was applied, or to the end of the load where the phase does not wait; for "
+        "workloads in turns, over each one's own turns):",
         "",
         "| scenario | workload | delivery | " + " | ".join(CPU_PARTS) + " |",
         "|---|---|---|" + "---:|" * len(CPU_PARTS),

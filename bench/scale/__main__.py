@@ -169,13 +169,13 @@ def alternated(operation: str, systems: dict[str, BenchSystem], workdir: Path, o
             passes[name].append(
                 in_own_process(
                     base_url=systems[name].base_url,
-                    workload=workload,
+                    workloads=(workload,),
                     customers=folder / "users.json",
                     out=folder / f"load-{workload.replace(' ', '-')}-{number}.json",
                     duration=options.duration,
                     warmup=options.warmup,
                     concurrency=options.concurrency,
-                )["samples"]
+                )["workloads"][0]["samples"]
             )
     return {
         name: summary(
