@@ -229,6 +229,7 @@ def load(run: Run, label: str, workloads: tuple[str, ...], *, rate: float = 0.0)
         warmup=options.warmup,
         concurrency=options.concurrency,
         rate=rate,
+        turn_seconds=options.turn_seconds,
         at_each_turn=(
             (lambda pid: cpu.reading(run.system, run.broker, load_generator=pid))
             if len(workloads) > 1
@@ -605,6 +606,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds measured per phase (6; quick 3)")
     parser.add_argument("--warmup", type=float, help="seconds sent before measuring (2; quick 1)")
     parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients")
+    parser.add_argument(
+        "--turn-seconds",
+        type=float,
+        default=1.0,
+        help="how long each turn lasts where requests compared take turns in one load",
+    )
     parser.add_argument("--customers", type=int, default=64, help="customers sending writes")
     parser.add_argument("--readers", type=int, default=16, help="customers viewing pages")
     parser.add_argument("--tickets-per-reader", type=int, default=20)

@@ -192,7 +192,8 @@ def markdown(outcome: dict) -> str:
         f"Run of {outcome['seconds']:.0f} s on {outcome['machine']['cores']} cores; phases of "
         f"{outcome['parameters']['duration']:g} s after {outcome['parameters']['warmup']:g} s "
         f"of warm-up, {outcome['parameters']['concurrency']} clients (closed loop) unless a rate "
-        "is given; workloads *in turns* share one load, each measured as long over its own turns. "
+        f"is given; workloads *in turns* share one load, {outcome['parameters']['turn_seconds']:g} "
+        "s a turn, each measured as long over its own turns. "
         "*broker*: the product; *inline*: the monolith baseline; ratios are to the bare insert "
         "(the limit) and, for the product, to the monolith in the same scenario.",
         "",
