@@ -323,10 +323,10 @@ MESSAGING_RETRY_MAX_SECONDS = env.float("MESSAGING_RETRY_MAX_SECONDS", default=3
 # Each sweep also sends the quantum's confirmations, so it bounds how long a healed message waits
 # to be confirmed.
 MESSAGING_SWEEP_INTERVAL_SECONDS = env.float("MESSAGING_SWEEP_INTERVAL_SECONDS", default=2.0)
-# A message still unconfirmed this long after its hand-over, while its receiver has nothing queued
-# or in hand, was lost (its sender died before handing it over, or the broker dropped it) and is
-# handed over again at once. Above the sweep interval, or a receiver's next confirmation would
-# race the copy.
+# A message handed over before its receiver was seen with nothing queued or in hand, and still
+# unconfirmed this long after that look, was lost (its sender died before handing it over, or the
+# broker dropped it) and is handed over again at once. Above the sweep interval, or a receiver's
+# next confirmation would race the copy.
 MESSAGING_LOST_AFTER_SECONDS = env.float(
     "MESSAGING_LOST_AFTER_SECONDS", default=3 * MESSAGING_SWEEP_INTERVAL_SECONDS
 )

@@ -7,9 +7,10 @@ noticing soon which ones the broker no longer has:
 
 - a restarted broker (its `run_id` changed since the quantum's last sweep) may have lost anything
   handed over before: every unconfirmed message is handed over again;
-- a receiver with no delivery queued or in hand (its periodic jobs aside) can have no copy of a
-  message still unconfirmed after the grace period: that message was never handed over (its
-  sender died between commit and hand-over) or was lost, and is handed over again;
+- a receiver seen with no delivery queued or in hand (its periodic jobs aside) has no copy of a
+  message handed over before: still unconfirmed a grace period after that look, it was never
+  handed over (its sender died between commit and hand-over) or was lost, and is handed over
+  again;
 - a worker that starts puts back in its queue what a killed worker of the same queue left parked,
   unless a live worker holds it.
 

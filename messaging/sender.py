@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
@@ -80,6 +80,8 @@ class Sender:
 
     def __init__(self, *, quantum: str) -> None:
         self.quantum = quantum
+        # When this process's sweeps saw each receiver's queue idle (`_seen_idle`).
+        self._idle_seen_at: dict[str, list[datetime]] = {}
 
     def publish(self, message: Message, *, correlation_id: uuid.UUID | None = None) -> uuid.UUID:
         return self.publish_all([message], correlation_id=correlation_id)[0]
@@ -204,8 +206,9 @@ class Sender:
 
     def _mark_lost_messages_due(self) -> None:
         """Makes due at once what the broker cannot have any more, instead of waiting for the
-        confirmation timeout: everything unconfirmed after the broker restarted, and what stays
-        unconfirmed past the grace period while its receiver has nothing queued or in hand."""
+        confirmation timeout: everything unconfirmed after the broker restarted, and what was
+        handed over before its receiver's queue was seen idle, if still unconfirmed a grace
+        period after that look."""
         now = timezone.now()
         unconfirmed = OutboxMessage.objects.using(self.quantum).filter(
             confirmed_at__isnull=True, resend_at__gt=now
@@ -214,16 +217,35 @@ class Sender:
             if lost := unconfirmed.filter(created_at__lt=now).update(resend_at=now):
                 logger.warning("the broker restarted: %d message(s) handed over again", lost)
             return
-        handed_before = now - timedelta(seconds=settings.MESSAGING_LOST_AFTER_SECONDS)
-        overdue = unconfirmed.filter(
-            Q(sent_at__isnull=True, created_at__lt=handed_before) | Q(sent_at__lt=handed_before)
-        )
-        receivers = set(overdue.values_list("receiver", flat=True).distinct())
-        if idle := broker.idle_queues(receivers) if receivers else set():
-            lost = overdue.filter(receiver__in=idle).update(resend_at=now)
-            logger.warning(
-                "%d message(s) unconfirmed by idle %s handed over again", lost, ", ".join(idle)
+        receivers = set(unconfirmed.values_list("receiver", flat=True).distinct())
+        for receiver in sorted(broker.idle_queues(receivers) if receivers else ()):
+            if (seen_idle := self._seen_idle(receiver, now)) is None:
+                continue
+            lost = (
+                unconfirmed.filter(receiver=receiver)
+                .filter(
+                    Q(sent_at__isnull=True, created_at__lt=seen_idle) | Q(sent_at__lt=seen_idle)
+                )
+                .update(resend_at=now)
             )
+            if lost:
+                logger.warning(
+                    "%d message(s) unconfirmed by idle %s handed over again", lost, receiver
+                )
+
+    def _seen_idle(self, receiver: str, now: datetime) -> datetime | None:
+        """Records that the receiver's queue was seen idle at `now` (taken before the look), and
+        returns the latest such look at least the grace period old, if any. A message handed over
+        before that look had been applied, buried or lost by then; applied or buried, its
+        confirmation would be back within the grace period. A message applied just before the
+        queue emptied is not lost: judged by the look that found it empty, a receiver that had just
+        worked through a backlog was sent the whole backlog again, before its confirmations came
+        back."""
+        grace = timedelta(seconds=settings.MESSAGING_LOST_AFTER_SECONDS)
+        looks = [*self._idle_seen_at.get(receiver, []), now]
+        old_enough = [at for at in looks if at <= now - grace]
+        self._idle_seen_at[receiver] = old_enough[-1:] + [at for at in looks if at > now - grace]
+        return old_enough[-1] if old_enough else None
 
     def confirm(self, message_ids: list[str]) -> int:
         """The receiver has applied (or buried) these messages: they are never sent again."""
