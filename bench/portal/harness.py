@@ -272,8 +272,10 @@ def phase(
     alone only."""
     label = f"{delivery}-{scenario}-{workload}" + (f"-{rate:.0f}rps" if rate else "")
     print(f"  {label}" + "".join(f" | {other}" for other in in_turns_with) + " ...", flush=True)
-    broker = BrokerCommands(run.options.broker_url)
-    cpu_before = cpu.reading(run.system, run.broker)
+    alone = not in_turns_with
+    # What is counted for a workload alone; in turns, the CPU is read at each turn's edge instead.
+    broker = BrokerCommands(run.options.broker_url) if alone else None
+    cpu_before = cpu.reading(run.system, run.broker) if alone else None
     started = time.time()
     result = load(run, label, (workload, *in_turns_with), rate=rate)
     ended = time.time()
@@ -285,16 +287,16 @@ def phase(
     ]
     if drain:
         row["drain_seconds"] = wait_drained(run.options.drain_timeout, since=started)
-        if not references:
+    if alone:
+        if drain:
             row["broker_commands_per_request"] = broker.per_request(row["accepted_in_window"])
-    if references:
-        for each, figures in zip([row, *references], cpu_in_turns(result), strict=True):
-            each["cpu_ms_per_request"] = figures
-    else:
         # Until every message is applied: what a request costs everywhere, not just while served.
         row["cpu_ms_per_request"] = cpu.spent(
             cpu_before, cpu.reading(run.system, run.broker), requests=row["accepted_in_window"]
         )
+    else:
+        for each, figures in zip([row, *references], cpu_in_turns(result), strict=True):
+            each["cpu_ms_per_request"] = figures
     if workload in MESSAGE_OF and drain:
         row.update(lag_figures(row))
     run.rows += [row, *references]
