@@ -3,8 +3,10 @@ system's own accounting (psutil), so a figure of the harness can be split into w
 worker, PostgreSQL, Redis and the load generator spent on it.
 
 A process tree counts its live processes and the children it has already reaped (a backend that
-PostgreSQL closed, the load generator once it has exited). The machine's busy time is the total:
-what no part accounts for is *other* (the harness itself, the kernel's own threads).
+PostgreSQL closed, the load generator once it has exited). The machine's busy time is the total,
+less the harness's own (it reads, and polls until the messages are applied) and, where the product
+and the monolith run side by side, the other system's: what no part accounts for is *other* (the
+kernel's own threads, whatever else runs on the machine).
 """
 
 import os
@@ -62,39 +64,73 @@ def _machine_busy() -> float:
     )
 
 
+# Read, and left out of the total: the other system's own processes while one is measured (the
+# product's web, workers and beat idle beside the monolith, or the monolith's web beside the
+# product), and the harness, which takes the readings and polls until the messages are applied.
+BESIDE = "beside: "
+HARNESS = BESIDE + "the harness"
+
+
 def reading(
-    system: BenchSystem, broker: RedisServer, *, load_generator: int | None = None
+    system: BenchSystem,
+    broker: RedisServer,
+    *,
+    monolith: bool = False,
+    load_generator: int | None = None,
 ) -> dict[str, float]:
-    """CPU seconds used so far by each part; compare two readings with `spent`. The load
-    generator's are counted once it has exited, or from its process (`load_generator`) while it
-    runs."""
+    """CPU seconds used so far by each part of the product, or of the monolith, and by what they
+    share (PostgreSQL, Redis, the load generator, the machine); compare two readings with `spent`.
+    The load generator's are counted once it has exited, or from its process (`load_generator`)
+    while it runs."""
     own = os.times()
+    product = {
+        "web": system.web,
+        "beat": system.scheduler,
+        **{f"{quantum} worker": worker for quantum, worker in system.workers.items()},
+    }
+    measured, beside = (
+        ({"web": system.monolith}, product) if monolith else (product, {"web": system.monolith})
+    )
     parts = {
         # This process reaps the load generator, and nothing else, while a phase runs.
         "load generator": own.children_user + own.children_system
         if load_generator is None
         else process_tree_seconds(load_generator),
-        "web": process_tree_seconds(system.web.pid if system.web else None),
-        "beat": process_tree_seconds(system.scheduler.pid if system.scheduler else None),
+        HARNESS: own.user + own.system,
+        **{
+            part: process_tree_seconds(process and process.pid)
+            for part, process in measured.items()
+        },
+        **{
+            BESIDE + part: process_tree_seconds(process and process.pid)
+            for part, process in beside.items()
+        },
         "PostgreSQL": process_tree_seconds(_postgresql_server()),
         "Redis": process_tree_seconds(broker.process.pid),
-        **{
-            f"{quantum} worker": process_tree_seconds(worker.pid)
-            for quantum, worker in system.workers.items()
-        },
         "machine": _machine_busy(),
     }
     return {part: seconds for part, seconds in parts.items() if seconds is not None}
 
 
 def spent(before: dict[str, float], after: dict[str, float], *, requests: int) -> dict | None:
-    """Milliseconds of CPU per request, by part (the workers also summed), from two readings."""
+    """Milliseconds of CPU per request, by part (the workers also summed), from two readings; the
+    other system's processes are not in the total."""
+    return spent_over([(before, after)], requests=requests)
+
+
+def spent_over(stretches: list[tuple[dict, dict]], *, requests: int) -> dict | None:
+    """`spent` over several stretches of time, each a reading at its start and one at its end: a
+    part counts in a stretch where both read it."""
     if not requests:
         return None
-    per_request = {
-        part: (after[part] - before[part]) * 1000 / requests for part in after if part in before
-    }
-    machine = per_request.pop("machine")
+    seconds: dict[str, float] = {}
+    for before, after in stretches:
+        for part in (part for part in after if part in before):
+            seconds[part] = seconds.get(part, 0.0) + after[part] - before[part]
+    per_request = {part: spent_seconds * 1000 / requests for part, spent_seconds in seconds.items()}
+    machine = per_request.pop("machine") - sum(
+        per_request.pop(part) for part in list(per_request) if part.startswith(BESIDE)
+    )
     workers = sum(ms for part, ms in per_request.items() if part.endswith(" worker"))
     accounted = sum(per_request.values())
     figures = {**per_request, "workers": workers, "other": max(0.0, machine - accounted)}

@@ -214,25 +214,37 @@ class BrokerCommands:
 # Phases.
 
 
-def load(run: Run, label: str, workloads: tuple[str, ...], *, rate: float = 0.0) -> dict:
-    """The workloads' load; where several take turns, the CPU read at each turn's edges."""
+def load(
+    run: Run,
+    label: str,
+    workloads: tuple[str, ...],
+    *,
+    rate: float = 0.0,
+    monolith: bool = False,
+    piece_of: int | None = None,
+) -> dict:
+    """The workloads' load against the product's web server, or the monolith's; the CPU read at
+    each turn's edges where several take turns, and at the start and end of a piece (one of the
+    `piece_of` loads a phase is cut into, each as long as that share of it)."""
     options = run.options
     out = run.workdir / "load" / f"{label}.json"
     out.parent.mkdir(exist_ok=True)
     return in_own_process(
-        base_url=run.system.base_url,
+        base_url=run.system.monolith_url if monolith else run.system.base_url,
         workloads=workloads,
         customers=run.readers if workloads == ("page",) else run.writers,
         out=out,
         # Each workload is measured as long as it would be alone.
-        duration=options.duration * len(workloads),
-        warmup=options.warmup,
+        duration=options.duration * len(workloads) / (piece_of or 1),
+        # A piece finds both servers warm, and counts every request it sends: the messages of
+        # requests left out as warm-up would still be applied, and billed, before its end.
+        warmup=0.0 if piece_of else options.warmup,
         concurrency=options.concurrency,
         rate=rate,
         turn_seconds=options.turn_seconds,
         at_each_turn=(
-            (lambda pid: cpu.reading(run.system, run.broker, load_generator=pid))
-            if len(workloads) > 1
+            (lambda pid: cpu.reading(run.system, run.broker, monolith=monolith, load_generator=pid))
+            if len(workloads) > 1 or piece_of
             else None
         ),
     )
@@ -241,16 +253,10 @@ def load(run: Run, label: str, workloads: tuple[str, ...], *, rate: float = 0.0)
 def cpu_in_turns(result: dict) -> list[dict | None]:
     """Each workload's CPU per measured request over its own turns (`load` read it at each edge):
     the parts' seconds between a turn's two readings count for the workload whose turn it was."""
-    readings, turns = result["at_turns"], result["workloads"]
-    zero = dict.fromkeys(readings[0], 0.0)
-    spent = [dict(zero) for _ in turns]
-    for number, (before, after) in enumerate(itertools.pairwise(readings)):
-        own = spent[number % len(turns)]
-        for part in own.keys() & before.keys() & after.keys():
-            own[part] += after[part] - before[part]
+    stretches, turns = list(itertools.pairwise(result["at_turns"])), result["workloads"]
     return [
-        cpu.spent(zero, seconds, requests=len(turn["samples"]))
-        for seconds, turn in zip(spent, turns, strict=True)
+        cpu.spent_over(stretches[number :: len(turns)], requests=len(turn["samples"]))
+        for number, turn in enumerate(turns)
     ]
 
 
@@ -272,15 +278,23 @@ def phase(
     alone only."""
     label = f"{delivery}-{scenario}-{workload}" + (f"-{rate:.0f}rps" if rate else "")
     print(f"  {label}" + "".join(f" | {other}" for other in in_turns_with) + " ...", flush=True)
-    alone = not in_turns_with
+    alone, monolith = not in_turns_with, delivery == "inline"
     # What is counted for a workload alone; in turns, the CPU is read at each turn's edge instead.
     broker = BrokerCommands(run.options.broker_url) if alone else None
-    cpu_before = cpu.reading(run.system, run.broker) if alone else None
+    cpu_before = cpu.reading(run.system, run.broker, monolith=monolith) if alone else None
     started = time.time()
-    result = load(run, label, (workload, *in_turns_with), rate=rate)
+    result = load(run, label, (workload, *in_turns_with), rate=rate, monolith=monolith)
     ended = time.time()
     row, *references = [
-        measured_row(run, turn, result, scenario=scenario, delivery=sent, window=[started, ended])
+        measured_row(
+            run,
+            turn,
+            mode=result["mode"],
+            scenario=scenario,
+            delivery=sent,
+            window=[started, ended],
+            measured=[result["measured_from"], result["measured_from"] + result["duration"]],
+        )
         for turn, sent in zip(
             result["workloads"], (delivery, *("none" for _ in in_turns_with)), strict=True
         )
@@ -292,7 +306,9 @@ def phase(
             row["broker_commands_per_request"] = broker.per_request(row["accepted_in_window"])
         # Until every message is applied: what a request costs everywhere, not just while served.
         row["cpu_ms_per_request"] = cpu.spent(
-            cpu_before, cpu.reading(run.system, run.broker), requests=row["accepted_in_window"]
+            cpu_before,
+            cpu.reading(run.system, run.broker, monolith=monolith),
+            requests=row["accepted_in_window"],
         )
     else:
         for each, figures in zip([row, *references], cpu_in_turns(result), strict=True):
@@ -303,10 +319,95 @@ def phase(
     return row
 
 
+def side_by_side(run: Run) -> None:
+    """The product beside the monolith, each on a web server of its own on the same databases, for
+    the whole system's CPU per request: each workload's phase is cut into `--pieces` loads, the
+    product's and the monolith's taking turns, the product's drained before the monolith's begins.
+    One phase of each, minutes apart, had the card's ratio move from 0.80 to 1.40 within a run."""
+    run.system.start_monolith()
+    for workload in MESSAGE_OF:
+        print(
+            f"  {workload}, product and monolith in {run.options.pieces} pieces each ...",
+            flush=True,
+        )
+        pieces = {"broker": [], "inline": []}
+        for number in range(1, run.options.pieces + 1):
+            for delivery, done in pieces.items():
+                done.append(piece(run, workload, delivery=delivery, number=number))
+        for delivery, done in pieces.items():
+            run.rows.append(pieces_row(run, workload, delivery=delivery, pieces=done))
+    run.system.stop_monolith()
+
+
+def piece(run: Run, workload: str, *, delivery: str, number: int) -> dict:
+    """One of a phase's pieces, with the CPU read from its first request until its messages are
+    applied (the load generator's until it ends)."""
+    monolith = delivery == "inline"
+    started = time.time()
+    result = load(
+        run,
+        f"{delivery}-{report.SIDE_BY_SIDE}-{workload}-{number}",
+        (workload,),
+        monolith=monolith,
+        piece_of=run.options.pieces,
+    )
+    ended = time.time()
+    drained = None if monolith else wait_drained(run.options.drain_timeout, since=started)
+    first, last = result["at_turns"][0], result["at_turns"][-1]
+    # Once exited, the load generator is read another way (this process's children).
+    applied = {
+        part: seconds
+        for part, seconds in cpu.reading(run.system, run.broker, monolith=monolith).items()
+        if part != "load generator"
+    }
+    return {
+        "load": result,
+        "window": [started, ended],
+        "drain_seconds": drained,
+        "cpu": [(first, last), (last, applied)],
+    }
+
+
+def pieces_row(run: Run, workload: str, *, delivery: str, pieces: list[dict]) -> dict:
+    """A phase's figures from its pieces: their requests together, and the CPU of their stretches."""
+    turns = [each["load"]["workloads"][0] for each in pieces]
+    together = {
+        "workload": workload,
+        "expected_status": turns[0]["expected_status"],
+        "measured_seconds": sum(turn["measured_seconds"] for turn in turns),
+        "accepted": sum(turn["accepted"] for turn in turns),
+        "samples": [sample for turn in turns for sample in turn["samples"]],
+    }
+    row = measured_row(
+        run,
+        together,
+        mode=f"{pieces[0]['load']['mode']}, {len(pieces)} pieces",
+        scenario=report.SIDE_BY_SIDE,
+        delivery=delivery,
+        window=[pieces[0]["window"][0], pieces[-1]["window"][1]],
+        measured=None,
+    )
+    if delivery == "broker":
+        row["drain_seconds"] = [each["drain_seconds"] for each in pieces]
+    row["cpu_ms_per_request"] = cpu.spent_over(
+        [stretch for each in pieces for stretch in each["cpu"]], requests=row["requests"]
+    )
+    return row
+
+
 def measured_row(
-    run: Run, turn: dict, result: dict, *, scenario: str, delivery: str, window: list[float]
+    run: Run,
+    turn: dict,
+    *,
+    mode: str,
+    scenario: str,
+    delivery: str,
+    window: list[float],
+    measured: list[float] | None,
 ) -> dict:
-    """One workload's figures in a load: its own requests over its own turns."""
+    """One workload's figures in a load: its own requests over its own turns. `window`: from the
+    start of its load to the end; `measured`: the time its requests are measured in, if one
+    stretch (the lag's messages are those sent in it)."""
     samples = turn["samples"]
     ok = [latency for _, latency, status in samples if status == turn["expected_status"]]
     return {
@@ -314,7 +415,7 @@ def measured_row(
         "scenario": scenario,
         "delivery": delivery,
         "workload": turn["workload"],
-        "load": result["mode"],
+        "load": mode,
         "requests": len(samples),
         "requests_per_second": round(len(ok) / turn["measured_seconds"], 1),
         "p50_ms": milliseconds(percentile(ok, 0.50)),
@@ -323,7 +424,7 @@ def measured_row(
         "error_rate": round(1 - len(ok) / len(samples), 4) if samples else None,
         "statuses": count_statuses(samples),
         "window": window,
-        "measured": [result["measured_from"], result["measured_from"] + result["duration"]],
+        "measured": measured,
         "accepted_in_window": turn["accepted"],
     }
 
@@ -383,6 +484,7 @@ def broker_scenarios(run: Run) -> None:
     for workload in MESSAGE_OF:
         rate = max(1.0, maxima[workload]["requests_per_second"] / 2)
         phase(run, scenario="half load", delivery="broker", workload=workload, rate=rate)
+    side_by_side(run)
 
     system.stop_workers(DOWNSTREAM)
     rows = customer_side_alone(run, WORKLOADS)
@@ -435,9 +537,9 @@ def customer_side_alone(run: Run, workloads: tuple[str, ...]) -> list[dict]:
 
 
 def split_cost_round(run: Run, number: int) -> None:
-    """The phases the split's cost is taken from, again: the references, the product normally and
-    on the customer side alone, the monolith normally. One run's ratio has moved by a third on this
-    machine, so the goals take the median of the rounds."""
+    """The phases the split's cost is taken from, again: the references, the product beside the
+    monolith, and the product on the customer side alone. One run's ratio has moved by a third on
+    this machine, so the goals take the median of the rounds."""
     system, options = run.system, run.options
     run.round = number
     print(f"round {number} of {options.runs}: the split's cost", flush=True)
@@ -448,17 +550,12 @@ def split_cost_round(run: Run, number: int) -> None:
     # billed to this round's phases.
     wait_drained(options.recovery_timeout, since=0.0)
     references(run)
-    for workload in MESSAGE_OF:
-        phase(run, scenario="normal", delivery="broker", workload=workload)
+    side_by_side(run)
     system.stop_workers(DOWNSTREAM)
     rows = customer_side_alone(run, tuple(MESSAGE_OF))
     system.start_workers(DOWNSTREAM)
-    # Drained before the monolith's phases, whose CPU would otherwise include the backlog's.
+    # The next round's references would otherwise share the machine with this backlog.
     wait_drained(options.recovery_timeout, since=rows[0]["window"][0])
-    system.stop()
-    system.start_web(BENCH_DELIVERY="inline", **system.billing_card_keys)
-    for workload in MESSAGE_OF:
-        phase(run, scenario="normal", delivery="inline", workload=workload)
     system.stop()
 
 
@@ -571,7 +668,7 @@ def queue_length(queue: str) -> int:
 def inline_scenarios(run: Run) -> None:
     system, options = run.system, run.options
     print("the monolith: each message applied inside the request", flush=True)
-    system.start_web(BENCH_DELIVERY="inline", **system.billing_card_keys)
+    system.start_monolith()
     for workload in WORKLOADS:
         phase(run, scenario="normal", delivery="inline", workload=workload)
 
@@ -586,11 +683,7 @@ def inline_scenarios(run: Run) -> None:
         close_connections()
     system.stop()
 
-    system.start_web(
-        BENCH_DELIVERY="inline",
-        BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay),
-        **system.billing_card_keys,
-    )
+    system.start_monolith(BENCH_HANDLER_DELAY_SECONDS=str(options.handler_delay))
     for workload in WORKLOADS:
         phase(run, scenario="downstream slowed", delivery="inline", workload=workload, drain=False)
     system.stop()
@@ -608,6 +701,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds measured per phase (6; quick 3)")
     parser.add_argument("--warmup", type=float, help="seconds sent before measuring (2; quick 1)")
     parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients")
+    parser.add_argument(
+        "--pieces",
+        type=int,
+        default=3,
+        help="loads the product's and the monolith's phases are cut into to take turns",
+    )
     parser.add_argument(
         "--turn-seconds",
         type=float,

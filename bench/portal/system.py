@@ -137,7 +137,8 @@ def base_environment(
 
 
 class BenchSystem:
-    """Web (gunicorn), a worker per quantum and beat; each part stopped and started on its own."""
+    """Web (gunicorn), a worker per quantum and beat; each part stopped and started on its own.
+    The monolith it replaces runs on a web server of its own beside it, on the same databases."""
 
     def __init__(
         self,
@@ -152,13 +153,19 @@ class BenchSystem:
         self.web_workers = web_workers
         self.worker_concurrency = worker_concurrency
         self.web_port = free_port()
+        self.monolith_port = free_port()
         self.web: ManagedProcess | None = None
+        self.monolith: ManagedProcess | None = None
         self.workers: dict[str, ManagedProcess] = {}
         self.scheduler: ManagedProcess | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def monolith_url(self) -> str:
+        return f"http://127.0.0.1:{self.monolith_port}"
 
     @property
     def billing_card_keys(self) -> dict[str, str]:
@@ -177,13 +184,13 @@ class BenchSystem:
             log_path=self.workdir / "logs" / f"{name}.log",
         )
 
-    def start_web(self, **extra_env: str) -> None:
-        self.web = self._process(
-            "web",
+    def _gunicorn(self, name: str, port: int, extra_env: Mapping[str, str]) -> ManagedProcess:
+        server = self._process(
+            name,
             [
                 str(BIN / "gunicorn"),
                 "config.wsgi:application",
-                *("--bind", f"127.0.0.1:{self.web_port}"),
+                *("--bind", f"127.0.0.1:{port}"),
                 *("--workers", str(self.web_workers)),
                 # Loaded and warmed once (config/wsgi.py), then forked: each worker is ready
                 # when the server answers, and its start-up is not billed to the first phase.
@@ -192,7 +199,22 @@ class BenchSystem:
             ],
             extra_env,
         ).start()
-        self.web.wait_until_ready(self._web_answers, timeout=START_TIMEOUT_SECONDS, what="answers")
+        base_url = f"http://127.0.0.1:{port}"
+        server.wait_until_ready(
+            lambda: web_answers(base_url), timeout=START_TIMEOUT_SECONDS, what="answers"
+        )
+        return server
+
+    def start_web(self, **extra_env: str) -> None:
+        self.web = self._gunicorn("web", self.web_port, extra_env)
+
+    def start_monolith(self, **extra_env: str) -> None:
+        """The monolith: each message applied inside the request that sends it."""
+        self.monolith = self._gunicorn(
+            "monolith",
+            self.monolith_port,
+            {"BENCH_DELIVERY": "inline", **self.billing_card_keys, **extra_env},
+        )
 
     def start_workers(self, quanta: tuple[str, ...] = QUANTA, **extra_env: str) -> None:
         """`CELERY_WORKER_POOL` in `extra_env` runs them on another pool than the product's."""
@@ -227,16 +249,22 @@ class BenchSystem:
     def stop_workers(self, quanta: tuple[str, ...] = QUANTA) -> None:
         stop_all([self.workers.pop(quantum) for quantum in quanta if quantum in self.workers])
 
-    def stop(self) -> None:
-        processes = [self.web, self.scheduler, *self.workers.values()]
-        stop_all([process for process in processes if process is not None])
-        self.web, self.scheduler, self.workers = None, None, {}
+    def stop_monolith(self) -> None:
+        if self.monolith is not None:
+            stop_all([self.monolith])
+        self.monolith = None
 
-    def _web_answers(self) -> bool:
-        try:
-            return httpx.get(f"{self.base_url}/health/live/", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
+    def stop(self) -> None:
+        processes = [self.web, self.monolith, self.scheduler, *self.workers.values()]
+        stop_all([process for process in processes if process is not None])
+        self.web, self.monolith, self.scheduler, self.workers = None, None, None, {}
+
+
+def web_answers(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/health/live/", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def private_broker(workdir: Path) -> RedisServer:

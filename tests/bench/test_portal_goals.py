@@ -2,7 +2,7 @@
 moved by a third on this machine, so a single lucky or unlucky round must not decide a goal."""
 
 from bench.portal.load import WITHOUT_MESSAGE
-from bench.portal.report import goals, median_round, pools_table
+from bench.portal.report import SIDE_BY_SIDE, goals, median_round, pools_table
 
 
 def row(number: int, scenario: str, delivery: str, workload: str, **figures) -> dict:
@@ -28,14 +28,17 @@ def outcome(product_cpu: list[float]) -> dict:
         phases.append(row(number, "limit", "none", "insert", rps=500.0))
         for workload in ("ticket", "card"):
             phases += [
-                row(number, "normal", "broker", workload, cpu=cpu),
-                row(number, "normal", "inline", workload, cpu=20.0),
+                row(number, SIDE_BY_SIDE, "broker", workload, cpu=cpu),
+                row(number, SIDE_BY_SIDE, "inline", workload, cpu=20.0),
                 row(number, "downstream down", "broker", workload, rps=180.0, p99=60.0),
                 row(number, "downstream down", "none", WITHOUT_MESSAGE[workload], rps=200.0),
                 row(number, "limit", "none", WITHOUT_MESSAGE[workload], rps=250.0),
             ]
     for workload in ("ticket", "card"):
         phases += [
+            # The phases of each alone, which the CPU goal does not read.
+            row(1, "normal", "broker", workload, cpu=99.0),
+            row(1, "normal", "inline", workload, cpu=1.0),
             row(1, "downstream slowed", "broker", workload),
             row(1, "downstream slowed", "inline", workload),
             row(1, "broker down", "broker", workload),
