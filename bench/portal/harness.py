@@ -227,8 +227,9 @@ def load(
     each turn's edges where several take turns, and at the start and end of a piece (one of the
     `piece_of` loads a phase is cut into, each as long as that share of it)."""
     options = run.options
-    out = run.workdir / "load" / f"{label}.json"
-    out.parent.mkdir(exist_ok=True)
+    # Every round's requests are kept: a goal's median is read against each round's own.
+    out = run.workdir / "load" / f"round-{run.round}" / f"{label}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     return in_own_process(
         base_url=run.system.monolith_url if monolith else run.system.base_url,
         workloads=workloads,
