@@ -196,7 +196,9 @@ def markdown(outcome: dict) -> str:
         f"{outcome['parameters']['duration']:g} s after {outcome['parameters']['warmup']:g} s "
         f"of warm-up, {outcome['parameters']['concurrency']} clients (closed loop) unless a rate "
         f"is given; workloads *in turns* share one load, {outcome['parameters']['turn_seconds']:g} "
-        "s a turn, each measured as long over its own turns. "
+        "s a turn, each measured as long over its own turns; *side by side*, the product's and "
+        f"the monolith's phases cut into {outcome['parameters'].get('pieces', 1)} loads each "
+        "that take turns, the product's drained before the monolith's next. "
         "*broker*: the product; *inline*: the monolith baseline; ratios are to the bare insert "
         "(the limit) and, for the product, to the monolith in the same scenario.",
         "",
