@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from messaging.backoff import backoff_delay
+from messaging.compiled_insert import CompiledInsert
 from messaging.contract import ContractViolation, Envelope, Message
 from messaging.errors import describe_error
 from messaging.flow import flow
@@ -43,6 +44,8 @@ Handler = Callable[[Any], None]
 BurialHandler = Callable[[Any, str], None]
 
 CONFIRMATION_BATCH = 100
+# A first delivery applied alone stores one inbox row: its INSERT is compiled once (issue 18).
+_inbox_insert = CompiledInsert(InboxMessage)
 
 
 class Outcome(enum.StrEnum):
@@ -257,9 +260,12 @@ class Receiver:
             with transaction.atomic(using=self.quantum):
                 # The rows first: a copy delivered meanwhile stops at its key (waiting for this
                 # transaction) before its handler runs, so a handler never runs for a duplicate.
-                inbox.bulk_create(
-                    InboxMessage(message_id=envelope.id, **self._new_inbox_row(envelope, 1))
-                    for envelope in envelopes
+                _inbox_insert.store(
+                    [
+                        InboxMessage(message_id=envelope.id, **self._new_inbox_row(envelope, 1))
+                        for envelope in envelopes
+                    ],
+                    using=self.quantum,
                 )
                 with self._published_together():
                     for envelope, message, handler in opened:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from messaging import broker
 from messaging.backoff import backoff_delay
+from messaging.compiled_insert import CompiledInsert
 from messaging.contract import Envelope, Message
 from messaging.errors import describe_error
 from messaging.flow import current_correlation_id, flow
@@ -70,6 +71,8 @@ class _ThreadProducer(threading.local):
 
 
 _thread_producer = _ThreadProducer()
+# A request stores one outbox row with its message: its INSERT is compiled once (issue 18).
+_outbox_insert = CompiledInsert(OutboxMessage)
 
 
 class Sender:
@@ -135,7 +138,7 @@ class Sender:
         # No savepoint of its own inside the caller's transaction (two statements saved): if the
         # rows cannot be stored, the caller's change must not commit either.
         with transaction.atomic(using=self.quantum, savepoint=False):
-            OutboxMessage.objects.using(self.quantum).bulk_create(rows)
+            _outbox_insert.store(rows, using=self.quantum)
             self._deliver(rows)
 
     def _delivery_state(self, now) -> dict[str, Any]:
