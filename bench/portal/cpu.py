@@ -114,7 +114,7 @@ def reading(
 
 def spent(before: dict[str, float], after: dict[str, float], *, requests: int) -> dict | None:
     """Milliseconds of CPU per request, by part (the workers also summed), from two readings; the
-    other system's processes are not in the total."""
+    harness and the other system's processes are not in the total."""
     return spent_over([(before, after)], requests=requests)
 
 

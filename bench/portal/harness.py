@@ -734,8 +734,8 @@ def arguments() -> argparse.Namespace:
         "--runs", type=int, help="rounds of the split's cost, goals on their median (3; quick 1)"
     )
     options = parser.parse_args()
-    # 27 phases, 11 more a round after the first: with their warm-ups, drains and the recoveries
-    # about 13 minutes with three rounds and bursts of 10,000, on 2 cores.
+    # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: about 18
+    # minutes on 2 cores, half of them one worker's rates.
     options.duration = options.duration or (3.0 if options.quick else 6.0)
     options.warmup = (
         options.warmup if options.warmup is not None else (1.0 if options.quick else 2.0)
