@@ -230,19 +230,21 @@ def load(
     # Every round's requests are kept: a goal's median is read against each round's own.
     out = run.workdir / "load" / f"round-{run.round}" / f"{label}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Each workload is measured as long as it would be alone.
+    duration = options.duration * len(workloads) / (piece_of or 1)
     return in_own_process(
         base_url=run.system.monolith_url if monolith else run.system.base_url,
         workloads=workloads,
         customers=run.readers if workloads == ("page",) else run.writers,
         out=out,
-        # Each workload is measured as long as it would be alone.
-        duration=options.duration * len(workloads) / (piece_of or 1),
+        duration=duration,
         # A piece finds both servers warm, and counts every request it sends: the messages of
         # requests left out as warm-up would still be applied, and billed, before its end.
         warmup=0.0 if piece_of else options.warmup,
         concurrency=options.concurrency,
         rate=rate,
-        turn_seconds=options.turn_seconds,
+        # A piece is one turn: its CPU is read as it starts and as it ends, nowhere between.
+        turn_seconds=duration if piece_of else options.turn_seconds,
         at_each_turn=(
             (lambda pid: cpu.reading(run.system, run.broker, monolith=monolith, load_generator=pid))
             if len(workloads) > 1 or piece_of
@@ -354,7 +356,7 @@ def piece(run: Run, workload: str, *, delivery: str, number: int) -> dict:
     )
     ended = time.time()
     drained = None if monolith else wait_drained(run.options.drain_timeout, since=started)
-    first, last = result["at_turns"][0], result["at_turns"][-1]
+    first, last = result["at_turns"]
     # Once exited, the load generator is read another way (this process's children).
     applied = {
         part: seconds
