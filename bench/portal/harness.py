@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.portal import cpu, report
-from bench.portal.load import WITHOUT_MESSAGE, in_own_process
+from bench.portal.load import WITH_OUTBOX_ROW_ONLY, WITHOUT_MESSAGE, in_own_process
 from bench.portal.system import (
     DOWNSTREAM,
     QUANTA,
@@ -525,7 +525,8 @@ def references(run: Run) -> None:
 
 def customer_side_alone(run: Run, workloads: tuple[str, ...]) -> list[dict]:
     """With the downstream workers stopped (as if on hosts of their own): each workload, taking
-    turns with the same request without its message; returns the product's phases."""
+    turns with the same request without its message and with its outbox row only; returns the
+    product's phases."""
     return [
         phase(
             run,
@@ -533,7 +534,11 @@ def customer_side_alone(run: Run, workloads: tuple[str, ...]) -> list[dict]:
             delivery="broker",
             workload=workload,
             drain=False,
-            in_turns_with=(WITHOUT_MESSAGE[workload],) if workload in WITHOUT_MESSAGE else (),
+            in_turns_with=(
+                (WITHOUT_MESSAGE[workload], WITH_OUTBOX_ROW_ONLY[workload])
+                if workload in WITHOUT_MESSAGE
+                else ()
+            ),
         )
         for workload in workloads
     ]

@@ -32,10 +32,17 @@ Send = Callable[[httpx.AsyncClient, dict], Awaitable[httpx.Response]]
 TICKET_WITHOUT_MESSAGE = "ticket without message"
 CARD_WITHOUT_MESSAGE = "card without message"
 WITHOUT_MESSAGE = {"ticket": TICKET_WITHOUT_MESSAGE, "card": CARD_WITHOUT_MESSAGE}
+# The same requests storing their message's outbox row and never handing it over: the least a
+# message kept until its receiver confirms it costs the request, however it is handed over.
+TICKET_WITH_OUTBOX_ROW_ONLY = "ticket with its outbox row only"
+CARD_WITH_OUTBOX_ROW_ONLY = "card with its outbox row only"
+WITH_OUTBOX_ROW_ONLY = {"ticket": TICKET_WITH_OUTBOX_ROW_ONLY, "card": CARD_WITH_OUTBOX_ROW_ONLY}
 EXPECTED = {
     "insert": 201,
     TICKET_WITHOUT_MESSAGE: 201,
     CARD_WITHOUT_MESSAGE: 202,
+    TICKET_WITH_OUTBOX_ROW_ONLY: 201,
+    CARD_WITH_OUTBOX_ROW_ONLY: 202,
     "ticket": 201,
     "card": 202,
     "page": 200,
@@ -84,12 +91,20 @@ async def ticket_without_message(client: httpx.AsyncClient, customer: dict) -> h
     return await as_customer(client, customer, "/bench/ticket-without-message/", TICKET)
 
 
+async def ticket_with_outbox_row_only(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+    return await as_customer(client, customer, "/bench/ticket-with-outbox-row-only/", TICKET)
+
+
 async def card_register(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
     return await as_customer(client, customer, "/api/customer/cards/", CARD)
 
 
 async def card_without_message(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
     return await as_customer(client, customer, "/bench/card-without-message/", CARD)
+
+
+async def card_with_outbox_row_only(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
+    return await as_customer(client, customer, "/bench/card-with-outbox-row-only/", CARD)
 
 
 async def page_view(client: httpx.AsyncClient, customer: dict) -> httpx.Response:
@@ -161,6 +176,8 @@ WORKLOADS: dict[str, Send] = {
     "insert": bare_insert,
     TICKET_WITHOUT_MESSAGE: ticket_without_message,
     CARD_WITHOUT_MESSAGE: card_without_message,
+    TICKET_WITH_OUTBOX_ROW_ONLY: ticket_with_outbox_row_only,
+    CARD_WITH_OUTBOX_ROW_ONLY: card_with_outbox_row_only,
     "ticket": ticket_submit,
     "card": card_register,
     "page": page_view,
