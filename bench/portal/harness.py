@@ -741,7 +741,7 @@ def arguments() -> argparse.Namespace:
         "--runs", type=int, help="rounds of the split's cost, goals on their median (3; quick 1)"
     )
     options = parser.parse_args()
-    # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: about 18
+    # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: about 17
     # minutes on 2 cores, half of them one worker's rates.
     options.duration = options.duration or (3.0 if options.quick else 6.0)
     options.warmup = (
