@@ -64,6 +64,18 @@ def goals(outcome: dict) -> list[dict]:
             phases, scenario=scenario, delivery=delivery, workload=workload, round_number=number
         ) or {"requests_per_second": None, "p99_ms": None}
 
+    def beside_unmessaged(
+        workload: str, figure: str, delivery: str, compared: str
+    ) -> tuple[float | None, str]:
+        """`compared`'s figure on the customer side alone ÷ that of `workload`'s request without
+        its message, taken in the same turns; over the rounds, as `median`."""
+        return median(
+            lambda n: ratio(
+                of(n, "downstream down", delivery, compared)[figure],
+                of(n, "downstream down", "none", WITHOUT_MESSAGE[workload])[figure],
+            )
+        )
+
     def cpu_total(row: dict) -> float | None:
         return (row.get("cpu_ms_per_request") or {}).get("total")
 
@@ -91,12 +103,7 @@ def goals(outcome: dict) -> list[dict]:
             ("p99_ms", "≤ 1.2", lambda value: value <= 1.2),
         ):
             name = "throughput" if figure != "p99_ms" else "p99"
-            alone, rounds_alone = median(
-                lambda n, w=workload, f=figure, u=unmessaged: ratio(
-                    of(n, "downstream down", "broker", w)[f],
-                    of(n, "downstream down", "none", u)[f],
-                )
-            )
+            alone, rounds_alone = beside_unmessaged(workload, figure, "broker", workload)
             goal(
                 f"{workload}, customer side alone: {name} with its message ÷ without "
                 f"(median of {rounds})",
@@ -105,11 +112,8 @@ def goals(outcome: dict) -> list[dict]:
                 alone is not None and meets(alone),
                 rounds_alone,
             )
-            floor, rounds_floor = median(
-                lambda n, f=figure, u=unmessaged, o=WITH_OUTBOX_ROW_ONLY[workload]: ratio(
-                    of(n, "downstream down", "none", o)[f],
-                    of(n, "downstream down", "none", u)[f],
-                )
+            floor, rounds_floor = beside_unmessaged(
+                workload, figure, "none", WITH_OUTBOX_ROW_ONLY[workload]
             )
             goal(
                 f"{workload}, customer side alone: {name} with its outbox row only, never handed "
