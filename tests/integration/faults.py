@@ -4,8 +4,12 @@ SYSOPS_INJECTED_FAULT exists (so a test can remove the cause before it replays t
 and holds tickets titled "hang" inside the handler while the file named by SYSOPS_HOLD exists (so
 a test can kill the worker in the middle of a handler). In the web process, the customer quantum
 holds a "hang" ticket's message between its commit and its hand-over to the broker while that file
-exists (so a test can kill the web process in between)."""
+exists (so a test can kill the web process in between). In ticketing's worker, a backlog taken from
+the queue with a "hang before park" ticket in it is held after it is popped and before it is
+parked while that file exists (so a test can kill the worker where Redis holds it nowhere)."""
 
+import base64
+import json
 import logging
 import os
 import time
@@ -17,6 +21,7 @@ from message_contracts.tickets import TicketCreated, TicketCreatedV2
 
 POISON_TITLE = "poison"
 HANG_TITLE = "hang"
+HANG_BEFORE_PARK_TITLE = "hang before park"
 FAULT_SWITCH_VARIABLE = "SYSOPS_INJECTED_FAULT"
 HOLD_SWITCH_VARIABLE = "SYSOPS_HOLD"
 HOLDING = "holding the handler"
@@ -43,6 +48,7 @@ class InjectedFaultsConfig(AppConfig):
 
     def ready(self) -> None:
         from customer_quantum.endpoint import endpoint as customer
+        from messaging import broker
         from ticketing.endpoint import endpoint as ticketing
 
         # Every version ticketing takes in: the customer quantum sends the newest.
@@ -50,6 +56,8 @@ class InjectedFaultsConfig(AppConfig):
             key = (contract.TYPE, contract.VERSION)
             ticketing.receiver.handlers[key] = misbehaving(ticketing.receiver.handlers[key])
         customer.sender.hand_to_broker = held_before_hand_over(customer.sender.hand_to_broker)
+        # Looked up by name where a backlog is popped, so the module's own function is replaced.
+        broker._park = held_before_park(broker._park)
 
 
 def hold_while_switched_on() -> None:
@@ -65,6 +73,24 @@ def held_before_hand_over(product_hand_over):
         return product_hand_over(row, **options)
 
     return hand_over
+
+
+def held_before_park(product_park):
+    def park(client, payloads: list[dict]) -> None:
+        if switch_is_on(HOLD_SWITCH_VARIABLE) and any(map(_hangs_before_park, payloads)):
+            hold_while_switched_on()
+        product_park(client, payloads)
+
+    return park
+
+
+def _hangs_before_park(payload: dict) -> bool:
+    """Whether the task as queued delivers that ticket (its body base64, as the Redis transport
+    encodes it)."""
+    if payload["headers"].get("task") != "messaging.deliver":
+        return False
+    (_receiver, envelope), _kwargs, _embed = json.loads(base64.b64decode(payload["body"]))
+    return envelope["payload"].get("title") == HANG_BEFORE_PARK_TITLE
 
 
 def misbehaving(product_handler):

@@ -5,11 +5,17 @@ fault clearing rather than after the confirmation timeout."""
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from messaging.models import DeadLetter, InboxMessage, OutboxMessage
 from tests.integration.customers import CustomerAccount
 from tests.integration.fault_report import LAST_RESORT_OUT_OF_REACH, FaultCounts, FaultReport
-from tests.integration.faults import HANG_TITLE, HOLDING, held_while_exists
+from tests.integration.faults import (
+    HANG_BEFORE_PARK_TITLE,
+    HANG_TITLE,
+    HOLDING,
+    held_while_exists,
+)
 from tests.integration.processes import wait_until
 from tests.integration.servers import RedisServer, broker_dump
 from tests.integration.system import FAST_MESSAGING, RunningSystem, StartSystem
@@ -170,6 +176,52 @@ def test_a_backlog_whose_worker_was_killed_mid_batch_is_applied_once(
         lambda: TicketingTicket.objects.filter(pk__in=ids).count() == len(ids),
         timeout=RECOVERY_TIMEOUT_SECONDS,
         what="ticketing has every ticket of the batch that died with its worker",
+    )
+    wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="every message is confirmed")
+    fault_report.healed()
+    assert fault_report.count() == FaultCounts(
+        sent=len(ids), applied=len(ids), lost=0, duplicated=0
+    )
+
+
+@pytest.mark.fault("worker killed between taking a backlog and parking it")
+def test_a_backlog_its_worker_took_and_died_before_parking_arrives_once(
+    system_holding: RunningSystem,
+    hold: Path,
+    customer_account: CustomerAccount,
+    fault_report: FaultReport,
+) -> None:
+    system = system_holding
+    worker = system.workers["ticketing"]
+    system.scheduler.stop()
+    worker.stop()
+    token = customer_account.token
+    before = system.submit_tickets(token=token, count=BURST, label="Before the hang")
+    held = system.submit_ticket(token=token, title=HANG_BEFORE_PARK_TITLE)
+    assert held.status_code == 201, held.text
+    after = system.submit_tickets(token=token, count=BURST, label="After the hang")
+    ids = {*before, held.json()["id"], *after}
+    fault_report.watch(
+        sent=ids,
+        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
+        inbox=InboxMessage.objects.using("ticketing").all(),
+    )
+
+    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
+    worker.kill()
+    # Popped from the queue and not parked: the broker has no copy of them left anywhere.
+    assert HANG_BEFORE_PARK_TITLE not in broker_dump(
+        settings.CELERY_BROKER_URL, system.setting("CELERY_BROKER_KEY_PREFIX")
+    )
+    hold.unlink()
+    worker.start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
+    system.scheduler.start()
+    fault_report.cleared()
+
+    wait_until(
+        lambda: TicketingTicket.objects.filter(pk__in=ids).count() == len(ids),
+        timeout=RECOVERY_TIMEOUT_SECONDS,
+        what="ticketing has every ticket its killed worker had taken",
     )
     wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="every message is confirmed")
     fault_report.healed()
