@@ -139,65 +139,16 @@ def test_a_message_whose_worker_was_killed_mid_handler_is_applied_once(
     assert TicketingTicket.objects.count() == 1
 
 
-@pytest.mark.fault("worker killed mid-batch")
-def test_a_backlog_whose_worker_was_killed_mid_batch_is_applied_once(
-    system_holding: RunningSystem,
-    hold: Path,
-    customer_account: CustomerAccount,
-    fault_report: FaultReport,
-) -> None:
-    system = system_holding
-    worker = system.workers["ticketing"]
-    # The scheduler too: a periodic job queued amid the backlog would end the batch there.
+def backlog_held_at(
+    system: RunningSystem, title: str, token: str, fault_report: FaultReport
+) -> set[str]:
+    """Ticketing's worker and the scheduler stopped (a periodic job queued amid the backlog would
+    end the batch there), 21 tickets queued with one titled `title` in the middle, watched by the
+    fault report; returns their ids."""
     system.scheduler.stop()
-    worker.stop()
-    token = customer_account.token
+    system.workers["ticketing"].stop()
     before = system.submit_tickets(token=token, count=BURST, label="Before the hang")
-    hang = system.submit_ticket(token=token, title=HANG_TITLE)
-    assert hang.status_code == 201, hang.text
-    after = system.submit_tickets(token=token, count=BURST, label="After the hang")
-    ids = {*before, hang.json()["id"], *after}
-    fault_report.watch(
-        sent=ids,
-        applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
-        inbox=InboxMessage.objects.using("ticketing").all(),
-    )
-
-    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
-    # The whole backlog is one batch, held in the hang ticket's handler: nothing of it committed.
-    assert not TicketingTicket.objects.filter(pk__in=ids).exists()
-    worker.kill()
-    hold.unlink()
-    worker.start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
-    system.scheduler.start()
-    fault_report.cleared()
-
-    wait_until(
-        lambda: TicketingTicket.objects.filter(pk__in=ids).count() == len(ids),
-        timeout=RECOVERY_TIMEOUT_SECONDS,
-        what="ticketing has every ticket of the batch that died with its worker",
-    )
-    wait_until(all_confirmed, timeout=RECOVERY_TIMEOUT_SECONDS, what="every message is confirmed")
-    fault_report.healed()
-    assert fault_report.count() == FaultCounts(
-        sent=len(ids), applied=len(ids), lost=0, duplicated=0
-    )
-
-
-@pytest.mark.fault("worker killed between taking a backlog and parking it")
-def test_a_backlog_its_worker_took_and_died_before_parking_arrives_once(
-    system_holding: RunningSystem,
-    hold: Path,
-    customer_account: CustomerAccount,
-    fault_report: FaultReport,
-) -> None:
-    system = system_holding
-    worker = system.workers["ticketing"]
-    system.scheduler.stop()
-    worker.stop()
-    token = customer_account.token
-    before = system.submit_tickets(token=token, count=BURST, label="Before the hang")
-    held = system.submit_ticket(token=token, title=HANG_BEFORE_PARK_TITLE)
+    held = system.submit_ticket(token=token, title=title)
     assert held.status_code == 201, held.text
     after = system.submit_tickets(token=token, count=BURST, label="After the hang")
     ids = {*before, held.json()["id"], *after}
@@ -206,15 +157,16 @@ def test_a_backlog_its_worker_took_and_died_before_parking_arrives_once(
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
         inbox=InboxMessage.objects.using("ticketing").all(),
     )
+    return ids
 
-    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
-    worker.kill()
-    # Popped from the queue and not parked: the broker has no copy of them left anywhere.
-    assert HANG_BEFORE_PARK_TITLE not in broker_dump(
-        settings.CELERY_BROKER_URL, system.setting("CELERY_BROKER_KEY_PREFIX")
-    )
+
+def healed_once_restarted(
+    system: RunningSystem, hold: Path, ids: set[str], fault_report: FaultReport
+) -> None:
+    """The hold lifted, ticketing's worker and the scheduler started again: every ticket of the
+    backlog applied once and confirmed."""
     hold.unlink()
-    worker.start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
+    system.workers["ticketing"].start().wait_for_log(" ready.", timeout=RECOVERY_TIMEOUT_SECONDS)
     system.scheduler.start()
     fault_report.cleared()
 
@@ -228,6 +180,46 @@ def test_a_backlog_its_worker_took_and_died_before_parking_arrives_once(
     assert fault_report.count() == FaultCounts(
         sent=len(ids), applied=len(ids), lost=0, duplicated=0
     )
+
+
+@pytest.mark.fault("worker killed mid-batch")
+def test_a_backlog_whose_worker_was_killed_mid_batch_is_applied_once(
+    system_holding: RunningSystem,
+    hold: Path,
+    customer_account: CustomerAccount,
+    fault_report: FaultReport,
+) -> None:
+    worker = system_holding.workers["ticketing"]
+    ids = backlog_held_at(system_holding, HANG_TITLE, customer_account.token, fault_report)
+
+    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
+    # The whole backlog is one batch, held in the hang ticket's handler: nothing of it committed.
+    assert not TicketingTicket.objects.filter(pk__in=ids).exists()
+    worker.kill()
+
+    healed_once_restarted(system_holding, hold, ids, fault_report)
+
+
+@pytest.mark.fault("worker killed between taking a backlog and parking it")
+def test_a_backlog_its_worker_took_and_died_before_parking_arrives_once(
+    system_holding: RunningSystem,
+    hold: Path,
+    customer_account: CustomerAccount,
+    fault_report: FaultReport,
+) -> None:
+    worker = system_holding.workers["ticketing"]
+    ids = backlog_held_at(
+        system_holding, HANG_BEFORE_PARK_TITLE, customer_account.token, fault_report
+    )
+
+    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
+    worker.kill()
+    # Popped from the queue and not parked: the broker has no copy of them left anywhere.
+    assert HANG_BEFORE_PARK_TITLE not in broker_dump(
+        settings.CELERY_BROKER_URL, system_holding.setting("CELERY_BROKER_KEY_PREFIX")
+    )
+
+    healed_once_restarted(system_holding, hold, ids, fault_report)
 
 
 def test_a_message_that_kills_every_worker_that_takes_it_is_still_buried(
