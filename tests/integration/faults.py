@@ -18,6 +18,7 @@ from pathlib import Path
 from django.apps import AppConfig
 
 from message_contracts.tickets import TicketCreated, TicketCreatedV2
+from messaging.broker import DELIVERY_TASK
 
 POISON_TITLE = "poison"
 HANG_TITLE = "hang"
@@ -87,7 +88,7 @@ def held_before_park(product_park):
 def _hangs_before_park(payload: dict) -> bool:
     """Whether the task as queued delivers that ticket (its body base64, as the Redis transport
     encodes it)."""
-    if payload["headers"].get("task") != "messaging.deliver":
+    if payload["headers"].get("task") != DELIVERY_TASK:
         return False
     (_receiver, envelope), _kwargs, _embed = json.loads(base64.b64decode(payload["body"]))
     return envelope["payload"].get("title") == HANG_BEFORE_PARK_TITLE
