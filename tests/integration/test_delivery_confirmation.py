@@ -144,7 +144,7 @@ def backlog_held_at(
 ) -> set[str]:
     """Ticketing's worker and the scheduler stopped (a periodic job queued amid the backlog would
     end the batch there), 21 tickets queued with one titled `title` in the middle, watched by the
-    fault report; returns their ids."""
+    fault report; then the worker started, until it holds the backlog. Returns the tickets' ids."""
     system.scheduler.stop()
     system.workers["ticketing"].stop()
     before = system.submit_tickets(token=token, count=BURST, label="Before the hang")
@@ -157,6 +157,7 @@ def backlog_held_at(
         applied=lambda: TicketingTicket.objects.values_list("pk", flat=True),
         inbox=InboxMessage.objects.using("ticketing").all(),
     )
+    system.workers["ticketing"].start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
     return ids
 
 
@@ -189,13 +190,11 @@ def test_a_backlog_whose_worker_was_killed_mid_batch_is_applied_once(
     customer_account: CustomerAccount,
     fault_report: FaultReport,
 ) -> None:
-    worker = system_holding.workers["ticketing"]
     ids = backlog_held_at(system_holding, HANG_TITLE, customer_account.token, fault_report)
 
-    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
     # The whole backlog is one batch, held in the hang ticket's handler: nothing of it committed.
     assert not TicketingTicket.objects.filter(pk__in=ids).exists()
-    worker.kill()
+    system_holding.workers["ticketing"].kill()
 
     healed_once_restarted(system_holding, hold, ids, fault_report)
 
@@ -207,13 +206,11 @@ def test_a_backlog_its_worker_took_and_died_before_parking_arrives_once(
     customer_account: CustomerAccount,
     fault_report: FaultReport,
 ) -> None:
-    worker = system_holding.workers["ticketing"]
     ids = backlog_held_at(
         system_holding, HANG_BEFORE_PARK_TITLE, customer_account.token, fault_report
     )
 
-    worker.start().wait_for_log(HOLDING, timeout=RECOVERY_TIMEOUT_SECONDS)
-    worker.kill()
+    system_holding.workers["ticketing"].kill()
     # Popped from the queue and not parked: the broker has no copy of them left anywhere.
     assert HANG_BEFORE_PARK_TITLE not in broker_dump(
         settings.CELERY_BROKER_URL, system_holding.setting("CELERY_BROKER_KEY_PREFIX")
