@@ -1,5 +1,6 @@
 """WSGI entry point for the web process."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -17,3 +18,10 @@ application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 - the property imports the URL modules
 # A `transport+url` broker URL (the embedded `redis+socket://`) loads its transport only when asked.
 celery_app.connection_for_write().get_transport_cls()
+
+# All of that lives as long as the process: frozen out of the collector's sight, a full collection
+# looks only at what requests made since. Measured in one process, a full collection paused a
+# request for 60 ms (150,000 objects; the portal's p99 in a closed loop is 100 to 200 ms), 3 ms
+# after the freeze. Forked from here (`--preload`), the workers also keep sharing those pages with
+# the server, which a collection's writes to every object would copy (Python's `gc.freeze` docs).
+gc.freeze()
