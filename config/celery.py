@@ -1,5 +1,6 @@
 """The Celery app shared by every worker and the scheduler; its settings live in config.settings."""
 
+import gc
 import os
 
 from celery import Celery, signals
@@ -22,3 +23,12 @@ def database_connections_kept_as_between_requests(task, **_) -> None:
     if getattr(task.request, "is_eager", False):
         return  # run inside a caller (a test's transaction): its connections are not ours
     close_old_connections()
+
+
+@signals.worker_ready.connect
+@signals.worker_process_init.connect
+def loaded_code_frozen(**_) -> None:
+    """What a worker loaded to start is frozen out of the garbage collector's sight, as the web
+    process's is (config/wsgi.py): a full collection then looks only at what messages made. Once
+    the worker is ready (threads and solo pools) and in each process a prefork pool starts."""
+    gc.freeze()
