@@ -222,16 +222,18 @@ def load(
     rate: float = 0.0,
     monolith: bool = False,
     piece_of: int | None = None,
+    seconds_each: float | None = None,
 ) -> dict:
     """The workloads' load against the product's web server, or the monolith's; the CPU read at
     each turn's edges where several take turns, and at the start and end of a piece (one of the
-    `piece_of` loads a phase is cut into, each as long as that share of it)."""
+    `piece_of` loads a phase is cut into, each as long as that share of it). Each workload is
+    measured `seconds_each`, by default a phase's duration."""
     options = run.options
     # Every round's requests are kept: a goal's median is read against each round's own.
     out = run.workdir / "load" / f"round-{run.round}" / f"{label}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     # Each workload is measured as long as it would be alone.
-    duration = options.duration * len(workloads) / (piece_of or 1)
+    duration = (seconds_each or options.duration) * len(workloads) / (piece_of or 1)
     return in_own_process(
         base_url=run.system.monolith_url if monolith else run.system.base_url,
         workloads=workloads,
@@ -272,6 +274,7 @@ def phase(
     rate: float = 0.0,
     drain: bool = True,
     in_turns_with: tuple[str, ...] = (),
+    seconds_each: float | None = None,
 ) -> dict:
     """One load against the system; returns the workload's row. `in_turns_with`: references that
     send no message, taking turns with it in the same load (`load.Turns`), each with a row of its
@@ -286,7 +289,14 @@ def phase(
     broker = BrokerCommands(run.options.broker_url) if alone else None
     cpu_before = cpu.reading(run.system, run.broker, monolith=monolith) if alone else None
     started = time.time()
-    result = load(run, label, (workload, *in_turns_with), rate=rate, monolith=monolith)
+    result = load(
+        run,
+        label,
+        (workload, *in_turns_with),
+        rate=rate,
+        monolith=monolith,
+        seconds_each=seconds_each,
+    )
     ended = time.time()
     row, *references = [
         measured_row(
@@ -525,8 +535,8 @@ def references(run: Run) -> None:
 
 def customer_side_alone(run: Run, workloads: tuple[str, ...]) -> list[dict]:
     """With the downstream workers stopped (as if on hosts of their own): each workload, taking
-    turns with the same request without its message and with its outbox row only; returns the
-    product's phases."""
+    turns with the same request without its message and with its outbox row only, each measured
+    `--alone-duration`; returns the product's phases."""
     return [
         phase(
             run,
@@ -539,6 +549,7 @@ def customer_side_alone(run: Run, workloads: tuple[str, ...]) -> list[dict]:
                 if workload in WITHOUT_MESSAGE
                 else ()
             ),
+            seconds_each=run.options.alone_duration if workload in WITHOUT_MESSAGE else None,
         )
         for workload in workloads
     ]
@@ -707,6 +718,11 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short phases: proves the harness")
     parser.add_argument("--duration", type=float, help="seconds measured per phase (6; quick 3)")
+    parser.add_argument(
+        "--alone-duration",
+        type=float,
+        help="seconds each request compared on the customer side alone is measured (3 phases)",
+    )
     parser.add_argument("--warmup", type=float, help="seconds sent before measuring (2; quick 1)")
     parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients")
     parser.add_argument(
@@ -744,6 +760,10 @@ def arguments() -> argparse.Namespace:
     # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: about 17
     # minutes on 2 cores, half of them one worker's rates.
     options.duration = options.duration or (3.0 if options.quick else 6.0)
+    # The p99s compared there are each set by a few slowdowns, one every sweep interval, when the
+    # periodic round (beat's sends, the customer's sweep) takes a core for tens of milliseconds:
+    # over one phase's 6 s a request met three, and a round's ratio moved from 0.93 to 1.37.
+    options.alone_duration = options.alone_duration or 3 * options.duration
     options.warmup = (
         options.warmup if options.warmup is not None else (1.0 if options.quick else 2.0)
     )
