@@ -721,7 +721,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--alone-duration",
         type=float,
-        help="seconds each request compared on the customer side alone is measured (3 phases)",
+        help="seconds each request compared on the customer side alone is measured (3 times --duration)",
     )
     parser.add_argument("--warmup", type=float, help="seconds sent before measuring (2; quick 1)")
     parser.add_argument("--concurrency", type=int, default=16, help="closed-loop clients")
@@ -757,12 +757,13 @@ def arguments() -> argparse.Namespace:
         "--runs", type=int, help="rounds of the split's cost, goals on their median (3; quick 1)"
     )
     options = parser.parse_args()
-    # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: about 17
-    # minutes on 2 cores, half of them one worker's rates.
+    # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: about 19
+    # minutes on 2 cores, a third of them one worker's rates.
     options.duration = options.duration or (3.0 if options.quick else 6.0)
-    # The p99s compared there are each set by a few slowdowns, one every sweep interval, when the
-    # periodic round (beat's sends, the customer's sweep) takes a core for tens of milliseconds:
-    # over one phase's 6 s a request met three, and a round's ratio moved from 0.93 to 1.37.
+    # On the customer side alone each p99 compared is set by a few slowdowns, one every sweep
+    # interval, when the periodic round (beat's sends, the customer's sweep) takes a core for tens
+    # of milliseconds: over one phase's 6 s a request met three, and a round's ratio moved from
+    # 0.93 to 1.37.
     options.alone_duration = options.alone_duration or 3 * options.duration
     options.warmup = (
         options.warmup if options.warmup is not None else (1.0 if options.quick else 2.0)
