@@ -8,7 +8,6 @@ exists (so a test can kill the web process in between). In ticketing's worker, a
 the queue with a "hang before park" ticket in it is held after it is popped and before it is
 parked while that file exists (so a test can kill the worker where Redis holds it nowhere)."""
 
-import base64
 import json
 import logging
 import os
@@ -19,6 +18,7 @@ from django.apps import AppConfig
 
 from message_contracts.tickets import TicketCreated, TicketCreatedV2
 from messaging.broker import DELIVERY_TASK
+from tests.integration.servers import task_body
 
 POISON_TITLE = "poison"
 HANG_TITLE = "hang"
@@ -86,11 +86,10 @@ def held_before_park(product_park):
 
 
 def _hangs_before_park(payload: dict) -> bool:
-    """Whether the task as queued delivers that ticket (its body base64, as the Redis transport
-    encodes it)."""
+    """Whether the task as queued delivers that ticket."""
     if payload["headers"].get("task") != DELIVERY_TASK:
         return False
-    (_receiver, envelope), _kwargs, _embed = json.loads(base64.b64decode(payload["body"]))
+    (_receiver, envelope), _kwargs, _embed = json.loads(task_body(payload))
     return envelope["payload"].get("title") == HANG_BEFORE_PARK_TITLE
 
 

@@ -50,6 +50,11 @@ def broker_dump(url: str, prefix: str) -> str:
     return "\n".join(values + [body for value in values if (body := _message_body(value))])
 
 
+def task_body(message: dict) -> str:
+    """A task's body as queued: the Redis transport keeps it base64-encoded in the message."""
+    return base64.b64decode(message["body"]).decode()
+
+
 def _message_body(value: str) -> str | None:
     try:
         message = json.loads(value)
@@ -57,7 +62,7 @@ def _message_body(value: str) -> str | None:
             message, list
         ):  # unacknowledged messages are kept as [message, exchange, key]
             message = message[0]
-        return base64.b64decode(message["body"]).decode()
+        return task_body(message)
     except (ValueError, KeyError, TypeError, IndexError):
         return None
 
