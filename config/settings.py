@@ -382,6 +382,7 @@ CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
 # acknowledgement is lost with the connection, so the message is delivered again, and the inbox
 # makes that second delivery harmless.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     f"sweep-{quantum}-outbox": {
