@@ -17,14 +17,13 @@ from messaging.models import JobRun
 def job_run_recorded(quantum: str, job: str) -> Iterator[None]:
     """Records the run's start before it works, so a run killed midway shows as never finished."""
     runs = JobRun.objects.using(quantum)
-    runs.update_or_create(
-        job=job,
-        defaults={
-            "started_at": timezone.now(),
-            "finished_at": None,
-            "succeeded": None,
-            "error": "",
-        },
+    # One statement (an upsert), not update_or_create's transaction, lock, read and write: a sweep
+    # runs every 2 s in every quantum, and this was half its cost (issue 18).
+    runs.bulk_create(
+        [JobRun(job=job, started_at=timezone.now(), finished_at=None, succeeded=None, error="")],
+        update_conflicts=True,
+        unique_fields=["job"],
+        update_fields=["started_at", "finished_at", "succeeded", "error"],
     )
     try:
         yield
