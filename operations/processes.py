@@ -44,16 +44,25 @@ def web(*, host: str, port: int) -> SystemProcess:
     )
 
 
-def worker(quantum: str) -> SystemProcess:
+def worker(quantum: str, *, concurrency: int = 1) -> SystemProcess:
     return SystemProcess(
         name=quantum,
         command=(
             "celery",
             *("-A", "config", "worker", "--loglevel", "INFO"),
-            *("--queues", quantum, "--hostname", f"{quantum}@%h", "--concurrency", "1"),
+            *(
+                "--queues",
+                quantum,
+                "--hostname",
+                f"{quantum}@%h",
+                "--concurrency",
+                str(concurrency),
+            ),
             # Gossip and mingle only exchange state between workers, which these do not need,
             # and gossip fails with an AttributeError when it restarts after a broker loss.
-            *("--without-gossip", "--without-mingle"),
+            # Heartbeats are events for gossip and monitors, sent every 2 s by every worker; the
+            # system's own checks ask each worker directly (remote control) instead (issue 18).
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
         ),
         ready_line=" ready.",
         health_check=("python", "manage.py", "worker_health", quantum),

@@ -19,6 +19,7 @@ import redis
 from psycopg import sql
 
 from billing_quantum.card_keys import BILLING_ENV_FILE, card_keys_embedded
+from operations import processes
 from operations.embedded.var_folder import var_folder_prepare
 from tests.integration.processes import ManagedProcess, free_port, stop_all
 from tests.integration.servers import RedisServer
@@ -222,12 +223,9 @@ class BenchSystem:
         for quantum in quanta:
             self.workers[quantum] = self._process(
                 f"{quantum}-worker",
-                [
-                    str(BIN / "celery"),
-                    *["-A", "config", "worker", "--loglevel", "INFO"],
-                    *("--queues", quantum, "--concurrency", str(self.worker_concurrency)),
-                    f"--hostname={quantum}-{uuid.uuid4().hex[:8]}@%h",
-                ],
+                in_virtualenv(
+                    processes.worker(quantum, concurrency=self.worker_concurrency).command
+                ),
                 {**extra_env, **(self.billing_card_keys if quantum == "billing" else {})},
             )
             started.append(self.workers[quantum].start())
@@ -238,8 +236,7 @@ class BenchSystem:
         self.scheduler = self._process(
             "scheduler",
             [
-                str(BIN / "celery"),
-                *["-A", "config", "beat", "--loglevel", "INFO"],
+                *in_virtualenv(processes.SCHEDULER.command),
                 f"--schedule={self.workdir / 'beat-schedule'}",
             ],
             {},
@@ -258,6 +255,14 @@ class BenchSystem:
         processes = [self.web, self.monolith, self.scheduler, *self.workers.values()]
         stop_all([process for process in processes if process is not None])
         self.web, self.monolith, self.scheduler, self.workers = None, None, None, {}
+
+
+def in_virtualenv(command: tuple[str, ...]) -> list[str]:
+    """A command line of the product's process table (operations/processes.py), with its program
+    taken from this virtualenv: the benchmark runs the workers and the scheduler as `make run` and
+    compose.yaml do."""
+    program, *arguments = command
+    return [str(BIN / program), *arguments]
 
 
 def web_answers(base_url: str) -> bool:
