@@ -791,10 +791,12 @@ def bench_environment(
     readers: int = 1,
     tickets_per_reader: int = 20,
     keep: bool = False,
+    database_prefix: str = "bench",
 ) -> Iterator[Environment]:
     """This process set up like the system's (Django on the run's databases and broker), the
-    databases migrated and populated; the databases and the broker removed afterwards."""
-    databases = Databases(postgres)
+    databases migrated and populated; the databases and the broker removed afterwards.
+    `database_prefix` names the databases, so a tool that runs beside `make bench` keeps off its."""
+    databases = Databases(postgres, prefix=database_prefix)
     broker = private_broker(workdir)
     try:
         broker.start()
