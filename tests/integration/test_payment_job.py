@@ -151,15 +151,19 @@ def test_a_billing_worker_killed_mid_chunk_leaves_it_to_the_next_worker(
     killed = start_billing_worker("killed-worker", env=slow)
     plan = run_payment_job(job_env, "--period", PERIOD)
     assert plan.returncode == 0, plan.stderr
+    # A chunk of 100 is one batch of charges (BATCH_SIZE is 200), its payments settled together
+    # and the chunk marked finished right after: seen in progress with its accounts charged, the
+    # first chunk was once finished by the time of the kill. So the kill waits for the second
+    # chunk, which has seconds to go once the first is finished.
     wait_until(
         lambda: (
-            Payment.objects.filter(status="charged").count() >= 50
+            PaymentChunk.objects.filter(finished_at__isnull=False).exists()
             and PaymentChunk.objects.filter(
                 started_at__isnull=False, finished_at__isnull=True
             ).exists()
         ),
         timeout=JOB_TIMEOUT_SECONDS,
-        what="the worker is inside a chunk, some accounts charged",
+        what="the worker is inside its second chunk, the first one's accounts charged",
     )
     killed.kill()
     assert Payment.objects.filter(status="charged").count() < 600
