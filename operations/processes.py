@@ -50,14 +50,8 @@ def worker(quantum: str, *, concurrency: int = 1) -> SystemProcess:
         command=(
             "celery",
             *("-A", "config", "worker", "--loglevel", "INFO"),
-            *(
-                "--queues",
-                quantum,
-                "--hostname",
-                f"{quantum}@%h",
-                "--concurrency",
-                str(concurrency),
-            ),
+            *("--queues", quantum, "--hostname", f"{quantum}@%h"),
+            *("--concurrency", str(concurrency)),
             # Gossip and mingle only exchange state between workers, which these do not need,
             # and gossip fails with an AttributeError when it restarts after a broker loss.
             # Heartbeats are events for gossip and monitors, sent every 2 s by every worker; the
