@@ -4,7 +4,8 @@ the handling of each message they send (in the receiver, and the confirmation ba
 
     .venv/bin/python -m bench.portal.hot_path [--sql]
 
-Run on its own it sets up the benchmark's databases and Redis (and removes them); `make bench`
+Run on its own it sets up databases like the benchmark's (`bench_hot_path_<alias>`, so it can run
+beside `make bench`) and a Redis, and removes them; `make bench`
 runs the same count before the load and keeps it in result.json.
 """
 
@@ -169,7 +170,7 @@ def main() -> None:
     options = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="sysops-hot-path-") as workdir,
-        bench_environment(workdir=Path(workdir)) as environment,
+        bench_environment(workdir=Path(workdir), database_prefix="bench_hot_path") as environment,
     ):
         figures = profile(
             token=environment.writers[0]["token"],

@@ -14,7 +14,8 @@ block without the message in the same turn leave out whatever the machine did me
   handed to the broker;
 - *with its message*: the product's request, the row stored and handed over after the commit.
 
-It sets up the benchmark's databases and Redis, as `hot_path` does, and removes them afterwards.
+It sets up databases like the benchmark's (`bench_request_cost_<alias>`, so it can run beside
+`make bench`) and a Redis, as `hot_path` does, and removes them afterwards.
 """
 
 import argparse
@@ -99,7 +100,9 @@ def main() -> None:
     options = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="sysops-request-cost-") as workdir,
-        bench_environment(workdir=Path(workdir)) as environment,
+        bench_environment(
+            workdir=Path(workdir), database_prefix="bench_request_cost"
+        ) as environment,
     ):
         spent = measured(
             environment.writers[0]["token"], blocks=options.blocks, requests=options.requests
