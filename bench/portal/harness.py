@@ -757,8 +757,8 @@ def arguments() -> argparse.Namespace:
         "--runs", type=int, help="rounds of the split's cost, goals on their median (3; quick 1)"
     )
     options = parser.parse_args()
-    # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: about 19
-    # minutes on 2 cores, a third of them one worker's rates.
+    # With their warm-ups, drains and the recoveries, three rounds and bursts of 10,000: 19 to 26
+    # minutes on the 2-core machines so far, a third of them one worker's rates.
     options.duration = options.duration or (3.0 if options.quick else 6.0)
     # On the customer side alone each p99 compared is set by a few slowdowns, one every sweep
     # interval, when the periodic round (beat's sends, the customer's sweep) takes a core for tens
